@@ -1,0 +1,255 @@
+// Package spool keeps the spans of finished invocations on disk until they
+// are uploaded: one OTLP protobuf file (TracesData) an invocation, written
+// atomically, bounded in total size and age. Writing to the spool is all a
+// command does at exit; the network is someone else's business.
+package spool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/cli-telemetry/otelcli/internal/store"
+)
+
+// Defaults for the spool's bounds.
+const (
+	DefaultMaxBytes = 1 << 20
+	DefaultMaxAge   = 7 * 24 * time.Hour
+	ext             = ".pb"
+	tmpPrefix       = ".tmp-"
+)
+
+// Spool is a directory of pending invocations.
+type Spool struct {
+	Dir      string
+	MaxBytes int64
+	MaxAge   time.Duration
+	// Now is time.Now unless a test sets it.
+	Now func() time.Time
+}
+
+// New returns a spool in dir with the default bounds.
+func New(dir string) *Spool {
+	return &Spool{Dir: dir, MaxBytes: DefaultMaxBytes, MaxAge: DefaultMaxAge, Now: time.Now}
+}
+
+func (s *Spool) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Ensure creates the spool directory, failing when it cannot be written.
+// Callers run it before recording anything: an unwritable spool means
+// telemetry is off for the run.
+func (s *Spool) Ensure() error {
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	st, err := os.Stat(s.Dir)
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("spool: %s is not a directory", s.Dir)
+	}
+	return nil
+}
+
+// Entry is one spooled invocation.
+type Entry struct {
+	Path string
+	Size int64
+	Time time.Time
+}
+
+// Write stores one invocation's spans under a name that sorts by time and
+// cannot collide (the time in nanoseconds and a random id), then trims the
+// spool to its bounds.
+func (s *Spool) Write(data []byte, id string) (string, error) {
+	name := fmt.Sprintf("%020d-%s%s", s.now().UnixNano(), id, ext)
+	path := filepath.Join(s.Dir, name)
+	tmp, err := os.CreateTemp(s.Dir, tmpPrefix+"*")
+	if err != nil {
+		return "", fmt.Errorf("spool: %w", err)
+	}
+	_, werr := tmp.Write(data)
+	if err := errors.Join(werr, tmp.Close()); err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("spool: write: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("spool: %w", err)
+	}
+	s.Trim()
+	return path, nil
+}
+
+// Files lists the spooled invocations, oldest first.
+func (s *Spool) Files() ([]Entry, error) {
+	des, err := os.ReadDir(s.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	var out []Entry
+	for _, de := range des {
+		n := de.Name()
+		if !strings.HasSuffix(n, ext) || strings.HasPrefix(n, ".") || de.IsDir() {
+			continue
+		}
+		info, err := de.Info()
+		if err != nil {
+			continue
+		}
+		out = append(out, Entry{Path: filepath.Join(s.Dir, n), Size: info.Size(), Time: entryTime(n, info)})
+	}
+	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(filepath.Base(a.Path), filepath.Base(b.Path)) })
+	return out, nil
+}
+
+func entryTime(name string, info fs.FileInfo) time.Time {
+	var ns int64
+	if _, err := fmt.Sscanf(name, "%020d-", &ns); err == nil && ns > 0 {
+		return time.Unix(0, ns)
+	}
+	return info.ModTime()
+}
+
+// Trim enforces the bounds: files older than MaxAge go first, then the
+// oldest until the total fits MaxBytes. Temporary files that a killed
+// process left behind are removed after a minute. It returns how many
+// invocations were dropped.
+func (s *Spool) Trim() int {
+	now := s.now()
+	if des, err := os.ReadDir(s.Dir); err == nil {
+		for _, de := range des {
+			if strings.HasPrefix(de.Name(), tmpPrefix) {
+				if info, err := de.Info(); err == nil && now.Sub(info.ModTime()) > time.Minute {
+					os.Remove(filepath.Join(s.Dir, de.Name()))
+				}
+			}
+		}
+	}
+	files, err := s.Files()
+	if err != nil {
+		return 0
+	}
+	dropped := 0
+	var total int64
+	for _, f := range files {
+		total += f.Size
+	}
+	for _, f := range files {
+		tooOld := s.MaxAge > 0 && now.Sub(f.Time) > s.MaxAge
+		tooBig := s.MaxBytes > 0 && total > s.MaxBytes
+		if !tooOld && !tooBig {
+			break
+		}
+		if os.Remove(f.Path) == nil {
+			dropped++
+		}
+		total -= f.Size
+	}
+	return dropped
+}
+
+// Clear removes every pending invocation ("telemetry disable").
+func (s *Spool) Clear() error {
+	files, err := s.Files()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, f := range files {
+		if err := os.Remove(f.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Read decodes one spooled invocation.
+func Read(path string) ([]*tracepb.ResourceSpans, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	return Decode(b)
+}
+
+// Decode decodes spool file content. An empty or undecodable file, or one
+// holding no spans, is an error: the file is damaged.
+func Decode(b []byte) ([]*tracepb.ResourceSpans, error) {
+	var td tracepb.TracesData
+	if err := proto.Unmarshal(b, &td); err != nil {
+		return nil, fmt.Errorf("spool: decode: %w", err)
+	}
+	if len(td.ResourceSpans) == 0 {
+		return nil, errors.New("spool: file holds no spans")
+	}
+	return td.ResourceSpans, nil
+}
+
+// Encode encodes spans as spool file content.
+func Encode(rs []*tracepb.ResourceSpans) ([]byte, error) {
+	return proto.Marshal(&tracepb.TracesData{ResourceSpans: rs})
+}
+
+// Client is an otlptrace.Client that writes to the spool instead of the
+// network, so that the SDK's own span-to-OTLP conversion is used as is.
+type Client struct {
+	Spool *Spool
+	// ID names this invocation's file.
+	ID string
+	// LastPath, when set, receives a copy of what was spooled, for
+	// "telemetry show".
+	LastPath string
+	// Written, when set, is called with what was spooled (debug output).
+	Written func([]*tracepb.ResourceSpans)
+}
+
+var _ otlptrace.Client = (*Client)(nil)
+
+// Start does nothing.
+func (c *Client) Start(context.Context) error { return nil }
+
+// Stop does nothing.
+func (c *Client) Stop(context.Context) error { return nil }
+
+// UploadTraces writes the spans to the spool.
+func (c *Client) UploadTraces(_ context.Context, rs []*tracepb.ResourceSpans) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	b, err := Encode(rs)
+	if err != nil {
+		return fmt.Errorf("spool: encode: %w", err)
+	}
+	if _, err := c.Spool.Write(b, c.ID); err != nil {
+		return err
+	}
+	if c.LastPath != "" {
+		// Best effort: show is a convenience, the spool is what matters.
+		_ = store.WriteFileAtomic(c.LastPath, b, 0o600)
+	}
+	if c.Written != nil {
+		c.Written(rs)
+	}
+	return nil
+}

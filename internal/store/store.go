@@ -1,0 +1,170 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Dirs are the directories of one CLI's telemetry state.
+type Dirs struct {
+	// Config holds what the user decided and identifiers: settings, install
+	// id, notice marker, hashing key.
+	Config string
+	// Cache holds what can be lost: the spool, the upload state and lock, the
+	// last recorded invocation.
+	Cache string
+}
+
+// DefaultDirs returns <UserConfigDir>/<app>/telemetry and
+// <UserCacheDir>/<app>/telemetry. It does not create them.
+func DefaultDirs(app string) (Dirs, error) {
+	cfg, err := os.UserConfigDir()
+	if err != nil {
+		return Dirs{}, fmt.Errorf("store: config dir: %w", err)
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return Dirs{}, fmt.Errorf("store: cache dir: %w", err)
+	}
+	if !filepath.IsAbs(cfg) || !filepath.IsAbs(cache) {
+		return Dirs{}, errors.New("store: config and cache dirs must be absolute")
+	}
+	return Dirs{
+		Config: filepath.Join(cfg, app, "telemetry"),
+		Cache:  filepath.Join(cache, app, "telemetry"),
+	}, nil
+}
+
+const (
+	settingsFile = "settings.json"
+	installFile  = "install-id"
+	noticeFile   = "notice-shown"
+	keyFile      = "hash-key"
+)
+
+// Settings is what the user persisted with the telemetry command.
+type Settings struct {
+	// Enabled is nil when the user never decided.
+	Enabled *bool     `json:"enabled,omitempty"`
+	Changed time.Time `json:"changed,omitzero"`
+}
+
+// ReadSettings reads the persisted settings. A missing file is no decision;
+// an unreadable or unparsable one is an error, which callers treat as
+// "opted out" (fail closed).
+func ReadSettings(d Dirs) (Settings, error) {
+	var s Settings
+	b, err := os.ReadFile(filepath.Join(d.Config, settingsFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("store: read settings: %w", err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Settings{}, fmt.Errorf("store: parse settings: %w", err)
+	}
+	return s, nil
+}
+
+// WriteSettings persists s atomically.
+func WriteSettings(d Dirs, s Settings) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("store: encode settings: %w", err)
+	}
+	return WriteFileAtomic(filepath.Join(d.Config, settingsFile), append(b, '\n'), 0o600)
+}
+
+// InstallID returns the install id, creating a random one on first use.
+func InstallID(d Dirs) (string, error) {
+	b, err := ReadOrCreate(filepath.Join(d.Config, installFile), func() ([]byte, error) {
+		return []byte(NewUUID()), nil
+	})
+	if err != nil {
+		return "", err
+	}
+	id := strings.TrimSpace(string(b))
+	if !isUUID(id) {
+		return "", fmt.Errorf("store: install id file holds no UUID")
+	}
+	return id, nil
+}
+
+// HashKey returns the per-install key for keyed hashes, creating it on first
+// use. It never leaves the machine.
+func HashKey(d Dirs) ([]byte, error) {
+	b, err := ReadOrCreate(filepath.Join(d.Config, keyFile), func() ([]byte, error) {
+		k := make([]byte, 32)
+		rand.Read(k)
+		return []byte(hex.EncodeToString(k)), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(k) < 16 {
+		return nil, errors.New("store: hash key file is damaged")
+	}
+	return k, nil
+}
+
+// NoticeShown reports whether the first-run notice was shown on this install.
+func NoticeShown(d Dirs) bool {
+	_, err := os.Stat(filepath.Join(d.Config, noticeFile))
+	return err == nil
+}
+
+// MarkNoticeShown records that the notice was shown. It fails when the
+// config dir cannot be written, in which case the notice must not be shown
+// either (it would be shown on every run).
+func MarkNoticeShown(d Dirs, now time.Time) error {
+	return WriteFileAtomic(filepath.Join(d.Config, noticeFile), []byte(now.UTC().Format(time.RFC3339)+"\n"), 0o600)
+}
+
+// NewUUID returns a random (version 4) UUID.
+func NewUUID() string {
+	var u [16]byte
+	rand.Read(u[:])
+	u[6] = (u[6] & 0x0f) | 0x40
+	u[8] = (u[8] & 0x3f) | 0x80
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:], u[10:])
+	return string(b[:])
+}
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,134 @@
+package otelcli
+
+import (
+	"os"
+	"slices"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.opentelemetry.io/otel/attribute"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/cli-telemetry/otelcli/processors"
+)
+
+// commandAttributes describes what was run without what was typed: the
+// command path comes from the command tree, flags by name, values only for
+// allowlisted flags that pass their rule, positional arguments by count.
+func commandAttributes(cmd *cobra.Command, c *config, hashKey []byte) []attribute.KeyValue {
+	root := cmd.Root()
+	attrs := []attribute.KeyValue{
+		processors.KeyCommandPath.String(cmd.CommandPath()),
+		semconv.ProcessExecutableName(root.Name()),
+		semconv.ProcessPID(os.Getpid()),
+	}
+	fs := cmd.Flags()
+	var names []string
+	fs.Visit(func(f *pflag.Flag) {
+		names = append(names, f.Name)
+		fr, ok := c.flagRules[f.Name]
+		if !ok {
+			return
+		}
+		if v, ok := flagValue(f, fr, hashKey); ok {
+			attrs = append(attrs, attribute.String(processors.KeyFlagPrefix+f.Name, v))
+		}
+	})
+	if len(names) > 0 {
+		slices.Sort(names)
+		attrs = append(attrs, processors.KeyCommandFlags.StringSlice(names))
+	}
+	if fs.Parsed() {
+		attrs = append(attrs, processors.KeyCommandArgsCount.Int(len(fs.Args())))
+	}
+	return attrs
+}
+
+// flagValue returns the value to record for an allowlisted flag. A slice
+// flag is recorded only when every element passes, joined by commas as the
+// user would type them.
+func flagValue(f *pflag.Flag, fr flagRule, hashKey []byte) (string, bool) {
+	v := f.Value.String()
+	if sv, ok := f.Value.(pflag.SliceValue); ok {
+		for _, e := range sv.GetSlice() {
+			if _, ok := checkValue(e, fr, hashKey); !ok {
+				return "", false
+			}
+		}
+		elems := sv.GetSlice()
+		if fr.hashed {
+			for i, e := range elems {
+				elems[i], _ = checkValue(e, fr, hashKey)
+			}
+		}
+		return joinComma(elems), true
+	}
+	return checkValue(v, fr, hashKey)
+}
+
+func checkValue(v string, fr flagRule, hashKey []byte) (string, bool) {
+	if fr.hashed {
+		h, err := processors.KeyedHash(hashKey)
+		if err != nil {
+			return "", false
+		}
+		return h.Sanitize(v), true
+	}
+	if fr.rule == nil {
+		return "", false
+	}
+	out, ok := fr.rule.Apply(attribute.StringValue(v))
+	if !ok || out.Type() != attribute.STRING {
+		return "", false
+	}
+	return out.AsString(), true
+}
+
+func joinComma(s []string) string {
+	n := 0
+	for _, e := range s {
+		n += len(e) + 1
+	}
+	b := make([]byte, 0, n)
+	for i, e := range s {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, e...)
+	}
+	return string(b)
+}
+
+// executingCommand finds the command cobra is running, from outside it: the
+// deepest command whose flags have been parsed. It is used when the command
+// does not return (a panic, a signal).
+func executingCommand(root *cobra.Command) *cobra.Command {
+	var found *cobra.Command
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Flags().Parsed() {
+			found = c
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	if found == nil {
+		return root
+	}
+	return found
+}
+
+// suggestion returns cobra's suggestion for an unknown command, only when
+// it names a real subcommand (so the typed word can never be taken for it).
+func suggestion(cmd *cobra.Command, err error) string {
+	for _, m := range suggestionRe.FindAllStringSubmatch(err.Error(), -1) {
+		for _, sub := range cmd.Commands() {
+			if sub.Name() == m[1] {
+				return sub.Name()
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,30 @@
+// Package otelcli turns every execution of a cobra command tree into one
+// OpenTelemetry span that is safe to collect: the command path, the names of
+// the flags that were set, the values of the few flags the author
+// allowlisted, the number of positional arguments, how the command ended
+// and how long it took, with a resource that describes the system but not
+// the person. It adds opt-out through the environment variables people
+// already use, a persisted setting and a "telemetry" command, a first-run
+// notice, and delivery that never makes a command wait on the network.
+//
+// A CLI adopts it by replacing its call to Execute:
+//
+//	func main() {
+//		os.Exit(otelcli.Execute(newRootCmd(),
+//			otelcli.WithServiceName("clusterctl"),
+//			otelcli.WithVersion(version),
+//			otelcli.WithEndpoint("https://telemetry.example.com"),
+//			otelcli.WithFlagValues("provider", otelcli.OneOf("AWS", "GCP", "AZURE")),
+//			otelcli.WithTelemetryCommand(),
+//		))
+//	}
+//
+// Nothing is printed by the library except the first-run notice and, when
+// the user asks for it with <PREFIX>_TELEMETRY_DEBUG=1, debug output; a
+// telemetry problem never changes the CLI's output or exit code.
+//
+// Every span the process makes, the CLI's own included, passes the
+// [github.com/cli-telemetry/otelcli/processors] consent gate and default-deny
+// allowlist before it is written to a spool on disk. A detached process of
+// the same binary uploads the spool over OTLP/HTTP.
+package otelcli

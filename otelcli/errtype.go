@@ -1,0 +1,176 @@
+package otelcli
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// ErrorCoder is implemented by errors that carry a stable, low-cardinality
+// code ("cluster_not_found"). The first code found in an error's chain
+// becomes error.type, so a CLI can name its failures without revealing their
+// messages.
+type ErrorCoder interface {
+	error
+	ErrorCode() string
+}
+
+// ExitCoder is implemented by errors that carry the process exit code the
+// CLI wants; otherwise a failed command exits with 1.
+type ExitCoder interface {
+	error
+	ExitCode() int
+}
+
+type codedError struct {
+	err  error
+	code string
+}
+
+func (e *codedError) Error() string     { return e.err.Error() }
+func (e *codedError) Unwrap() error     { return e.err }
+func (e *codedError) ErrorCode() string { return e.code }
+
+// WithErrorCode wraps err so that it reports code as its error.type. The
+// message is unchanged.
+func WithErrorCode(err error, code string) error {
+	if err == nil {
+		return nil
+	}
+	return &codedError{err: err, code: code}
+}
+
+// Error kinds for the failures cobra and pflag produce themselves.
+const (
+	ErrTypeUnknownCommand   = "unknown_command"
+	ErrTypeUnknownFlag      = "unknown_flag"
+	ErrTypeFlagValue        = "invalid_flag_value"
+	ErrTypeMissingFlagValue = "missing_flag_value"
+	ErrTypeRequiredFlag     = "missing_required_flag"
+	ErrTypeFlagGroup        = "flag_group_violation"
+	ErrTypeInvalidArgs      = "invalid_args"
+	ErrTypePanic            = "panic"
+	ErrTypeInterrupted      = "interrupted"
+	ErrTypeOther            = "_OTHER"
+)
+
+var codeRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.\-]{0,63}$`)
+
+// maxChain bounds cli.error.chain.
+const maxChain = 8
+
+// classify returns error.type and the chain of error types for err.
+func classify(err error) (string, []string) {
+	chain := errorChain(err)
+	var coder ErrorCoder
+	if errors.As(err, &coder) {
+		if c := coder.ErrorCode(); codeRe.MatchString(c) {
+			return c, chain
+		}
+	}
+	if t := cobraKind(err); t != "" {
+		return t, chain
+	}
+	if len(chain) > 0 {
+		return chain[0], chain
+	}
+	return ErrTypeOther, chain
+}
+
+// cobraKind recognizes the failures of command-line parsing. pflag returns
+// typed errors; cobra's own are plain strings, recognized by their fixed
+// prefixes, and only when the error is a plain string (a RunE error that
+// wraps or has a type of its own is never taken for one).
+func cobraKind(err error) string {
+	var notExist *pflag.NotExistError
+	var valueRequired *pflag.ValueRequiredError
+	var invalidValue *pflag.InvalidValueError
+	var invalidSyntax *pflag.InvalidSyntaxError
+	switch {
+	case errors.As(err, &notExist):
+		return ErrTypeUnknownFlag
+	case errors.As(err, &valueRequired):
+		return ErrTypeMissingFlagValue
+	case errors.As(err, &invalidValue):
+		return ErrTypeFlagValue
+	case errors.As(err, &invalidSyntax):
+		return ErrTypeUnknownFlag
+	}
+	if errors.Unwrap(err) != nil || fmt.Sprintf("%T", err) != "*errors.errorString" {
+		return ""
+	}
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "unknown command "):
+		return ErrTypeUnknownCommand
+	case strings.HasPrefix(msg, "unknown flag: "), strings.HasPrefix(msg, "unknown shorthand flag: "):
+		return ErrTypeUnknownFlag
+	case strings.HasPrefix(msg, "flag needs an argument"):
+		return ErrTypeMissingFlagValue
+	case strings.HasPrefix(msg, "invalid argument ") && strings.Contains(msg, " flag: "):
+		return ErrTypeFlagValue
+	case strings.HasPrefix(msg, "required flag(s) "):
+		return ErrTypeRequiredFlag
+	case strings.HasPrefix(msg, "if any flags in the group "),
+		strings.HasPrefix(msg, "at least one of the flags in the group "),
+		strings.HasPrefix(msg, "if any flags in the group ["):
+		return ErrTypeFlagGroup
+	case strings.HasPrefix(msg, "accepts "), strings.HasPrefix(msg, "requires at least "),
+		strings.HasPrefix(msg, "requires at most "), strings.HasPrefix(msg, "invalid argument "):
+		return ErrTypeInvalidArgs
+	}
+	return ""
+}
+
+// generic wrappers say nothing about what failed.
+var generic = map[string]bool{
+	"*errors.errorString": true,
+	"*fmt.wrapError":      true,
+	"*fmt.wrapErrors":     true,
+	"*errors.joinError":   true,
+	"*otelcli.codedError": true,
+}
+
+// errorChain lists the Go types in err's tree, depth first, without the
+// generic wrappers, at most maxChain.
+func errorChain(err error) []string {
+	var out []string
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil || len(out) >= maxChain {
+			return
+		}
+		if t := fmt.Sprintf("%T", e); !generic[t] {
+			out = append(out, t)
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, c := range u.Unwrap() {
+				walk(c)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		}
+	}
+	walk(err)
+	return out
+}
+
+// exitCode is what the process exits with for err: 0, the ExitCoder's code,
+// or 1 as an uninstrumented `if err != nil { os.Exit(1) }` would.
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ec ExitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	return 1
+}
+
+// suggestionRe finds cobra's "Did you mean this?" list.
+var suggestionRe = regexp.MustCompile(`(?m)^\t(\S+)$`)

@@ -1,0 +1,54 @@
+package otelcli
+
+import "strings"
+
+const defaultNotice = `
+{{name}} collects anonymous usage data to learn which commands are used and
+how well they work: the command, the names of the flags you set, how long it
+took, whether it failed (the kind of error, not its message), the OS, the
+architecture and the {{name}} version, with a random install id.
+It never collects arguments, file paths, flag values you type (except a
+few fixed choices such as a cloud provider), error messages, host or user
+names, or environment variables. This first run was not recorded.
+
+  See what is sent:   {{name}} telemetry show
+  Turn it off:        {{name}} telemetry disable
+                      or set DO_NOT_TRACK=1 or {{prefix}}TELEMETRY_DISABLED=1
+{{more}}
+`
+
+const defaultNoticeNoCommand = `
+{{name}} collects anonymous usage data to learn which commands are used and
+how well they work: the command, the names of the flags you set, how long it
+took, whether it failed (the kind of error, not its message), the OS, the
+architecture and the {{name}} version, with a random install id.
+It never collects arguments, file paths, flag values you type (except a
+few fixed choices such as a cloud provider), error messages, host or user
+names, or environment variables. This first run was not recorded.
+
+  Turn it off:        set DO_NOT_TRACK=1 or {{prefix}}TELEMETRY_DISABLED=1
+{{more}}
+`
+
+// noticeText is the first-run notice. It goes to stderr, never stdout, so
+// pipes stay clean.
+func (r *run) noticeText() string {
+	c := r.cfg
+	t := c.notice
+	if t == "" {
+		t = defaultNotice
+		if !c.telemetryCmd {
+			t = defaultNoticeNoCommand
+		}
+	}
+	more := ""
+	if c.docsURL != "" {
+		more = "  Learn more:         " + c.docsURL + "\n"
+	}
+	t = strings.NewReplacer("{{name}}", r.root.Name(), "{{prefix}}", c.envPrefix,
+		"{{url}}", c.docsURL, "{{more}}", more).Replace(t)
+	if !strings.HasSuffix(t, "\n") {
+		t += "\n"
+	}
+	return t
+}

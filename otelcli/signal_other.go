@@ -1,0 +1,7 @@
+//go:build !unix
+
+package otelcli
+
+// watchSignals does nothing where signals cannot be re-raised after
+// recording them.
+func (s *session) watchSignals() (stop func()) { return func() {} }

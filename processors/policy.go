@@ -1,0 +1,193 @@
+package processors
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/resource"
+)
+
+// A Policy is the compiled, immutable form of a list of fields and name
+// rules. It is safe for concurrent use.
+type Policy struct {
+	exact        map[attribute.Key]Field
+	prefixes     []Field
+	spanNames    Rule
+	scopeNames   Rule
+	fallbackName string
+	eventNames   map[string]struct{}
+	fields       []Field
+}
+
+// NewPolicy compiles the options into a policy. An invalid rule, an empty
+// key or an empty fallback name is an error here, so that nothing can fail
+// later while spans are being processed.
+func NewPolicy(opts ...Option) (*Policy, error) {
+	var c policyConfig
+	for _, o := range opts {
+		o.apply(&c)
+	}
+	var fields []Field
+	if !c.noDefaults {
+		fields = DefaultFields()
+	}
+	fields = append(fields, c.fields...)
+
+	p := &Policy{
+		exact:        make(map[attribute.Key]Field, len(fields)),
+		spanNames:    c.spanNames,
+		scopeNames:   c.scopeNames,
+		fallbackName: c.fallbackName,
+		eventNames:   map[string]struct{}{},
+	}
+	if p.spanNames == nil {
+		p.spanNames = LowCardinalityName()
+	}
+	if p.scopeNames == nil {
+		p.scopeNames = Matching(`[A-Za-z0-9][A-Za-z0-9._/\-]{0,255}`)
+	}
+	if !c.fallbackSet {
+		p.fallbackName = "redacted"
+	}
+	if strings.TrimSpace(p.fallbackName) == "" {
+		return nil, errors.New("processors: empty fallback span name")
+	}
+	eventNames := c.eventNames
+	if eventNames == nil {
+		eventNames = DefaultEventNames()
+	}
+	for _, n := range eventNames {
+		p.eventNames[n] = struct{}{}
+	}
+	var errs []error
+	for _, r := range []Rule{p.spanNames, p.scopeNames} {
+		if err := ruleErr(r); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, f := range fields {
+		if err := f.validate(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if f.Prefix {
+			p.prefixes = append(p.prefixes, f)
+		} else {
+			p.exact[attribute.Key(f.Key)] = f
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	// Keep one declaration a key, the last one winning, for Fields.
+	seen := map[string]bool{}
+	for i := len(fields) - 1; i >= 0; i-- {
+		k := fmt.Sprintf("%t|%s", fields[i].Prefix, fields[i].Key)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		p.fields = append([]Field{fields[i]}, p.fields...)
+	}
+	return p, nil
+}
+
+// Fields returns the declarations the policy enforces, one a key.
+func (p *Policy) Fields() []Field { return append([]Field(nil), p.fields...) }
+
+// lookup finds the field declaring key for the given place.
+func (p *Policy) lookup(key attribute.Key, w Where) (Field, bool) {
+	if f, ok := p.exact[key]; ok && f.where()&w != 0 {
+		return f, true
+	}
+	for _, f := range p.prefixes {
+		if f.where()&w != 0 && strings.HasPrefix(string(key), f.Key) && len(key) > len(f.Key) {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// CheckAttribute applies the policy to one attribute at the given place,
+// returning the value to send, or false if the attribute must be dropped.
+func (p *Policy) CheckAttribute(kv attribute.KeyValue, w Where) (attribute.KeyValue, bool) {
+	f, ok := p.lookup(kv.Key, w)
+	if !ok {
+		return attribute.KeyValue{}, false
+	}
+	v, ok := f.check(kv.Value)
+	if !ok {
+		return attribute.KeyValue{}, false
+	}
+	return attribute.KeyValue{Key: kv.Key, Value: v}, true
+}
+
+// FilterAttributes returns the attributes that pass at w, and how many were
+// dropped. kvs is not modified.
+func (p *Policy) FilterAttributes(kvs []attribute.KeyValue, w Where) ([]attribute.KeyValue, int) {
+	if len(kvs) == 0 {
+		return nil, 0
+	}
+	out := make([]attribute.KeyValue, 0, len(kvs))
+	for _, kv := range kvs {
+		if nkv, ok := p.CheckAttribute(kv, w); ok {
+			out = append(out, nkv)
+		}
+	}
+	return out, len(kvs) - len(out)
+}
+
+// SpanName returns the name to send for a span named name.
+func (p *Policy) SpanName(name string) string {
+	if _, ok := p.spanNames.Apply(attribute.StringValue(name)); ok {
+		return name
+	}
+	return p.fallbackName
+}
+
+// EventAllowed reports whether events named name are kept.
+func (p *Policy) EventAllowed(name string) bool {
+	_, ok := p.eventNames[name]
+	return ok
+}
+
+// Scope returns the instrumentation scope to send in place of s.
+func (p *Policy) Scope(s instrumentation.Scope) instrumentation.Scope {
+	out := instrumentation.Scope{SchemaURL: s.SchemaURL}
+	if _, ok := p.scopeNames.Apply(attribute.StringValue(s.Name)); ok {
+		out.Name = s.Name
+	} else {
+		out.Name = p.fallbackName
+	}
+	if _, ok := versionRule.Apply(attribute.StringValue(s.Version)); ok {
+		out.Version = s.Version
+	}
+	if s.Attributes.Len() > 0 {
+		kept, _ := p.FilterAttributes(s.Attributes.ToSlice(), OnScope)
+		out.Attributes = attribute.NewSet(kept...)
+	}
+	return out
+}
+
+// resourceCache remembers the filtered form of the last resource seen: a
+// process usually has one resource, shared by all its spans.
+type resourceCache struct {
+	mu       sync.Mutex
+	orig     *resource.Resource
+	filtered *resource.Resource
+	dropped  int
+}
+
+// Resource returns the resource to send in place of r, and how many of its
+// attributes were dropped.
+func (p *Policy) Resource(r *resource.Resource) (*resource.Resource, int) {
+	if r == nil {
+		return nil, 0
+	}
+	kept, dropped := p.FilterAttributes(r.Attributes(), OnResource)
+	return resource.NewWithAttributes(r.SchemaURL(), kept...), dropped
+}

@@ -1,0 +1,280 @@
+package processors
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/attribute"
+)
+
+// A Rule decides whether an attribute value may leave the process, and in
+// which form: a rule may pass a value on unchanged, replace it (a sanitizer
+// masks the secret inside it) or reject it, in which case the whole attribute
+// is dropped.
+//
+// Rules are pure functions of the value: the policy calls them for every span,
+// so they must be cheap and must not block.
+type Rule interface {
+	Apply(attribute.Value) (attribute.Value, bool)
+}
+
+// RuleFunc adapts a function to a [Rule].
+type RuleFunc func(attribute.Value) (attribute.Value, bool)
+
+// Apply calls f.
+func (f RuleFunc) Apply(v attribute.Value) (attribute.Value, bool) { return f(v) }
+
+// invalidRule is a rule whose construction failed. It rejects every value, so
+// that a mistake in configuration fails closed, and reports its error to the
+// policy constructor through Err.
+type invalidRule struct{ err error }
+
+func (r invalidRule) Apply(attribute.Value) (attribute.Value, bool) { return attribute.Value{}, false }
+func (r invalidRule) Err() error                                    { return r.err }
+
+// ruleErr reports the construction error of r, if any, so that bad
+// configuration is an error from a constructor and never a panic at span time.
+func ruleErr(r Rule) error {
+	if r == nil {
+		return nil
+	}
+	if e, ok := r.(interface{ Err() error }); ok {
+		return e.Err()
+	}
+	return nil
+}
+
+type oneOf struct{ set map[string]struct{} }
+
+// OneOf accepts a string value only when it equals one of vals exactly. It is
+// the safest rule for flag values: the set is fixed by the author, so nothing
+// a user types beyond it can ever be recorded.
+func OneOf(vals ...string) Rule {
+	if len(vals) == 0 {
+		return invalidRule{fmt.Errorf("processors: OneOf needs at least one value")}
+	}
+	set := make(map[string]struct{}, len(vals))
+	for _, v := range vals {
+		set[v] = struct{}{}
+	}
+	return oneOf{set: set}
+}
+
+func (r oneOf) Apply(v attribute.Value) (attribute.Value, bool) {
+	if v.Type() != attribute.STRING {
+		return attribute.Value{}, false
+	}
+	_, ok := r.set[v.AsString()]
+	return v, ok
+}
+
+type matching struct{ re *regexp.Regexp }
+
+// Matching accepts a string value only when expr matches the whole of it
+// (the expression is anchored for you). An invalid expression makes the
+// policy constructor fail.
+func Matching(expr string) Rule {
+	re, err := regexp.Compile(`^(?:` + expr + `)$`)
+	if err != nil {
+		return invalidRule{fmt.Errorf("processors: Matching(%q): %w", expr, err)}
+	}
+	return matching{re: re}
+}
+
+func (r matching) Apply(v attribute.Value) (attribute.Value, bool) {
+	if v.Type() != attribute.STRING {
+		return attribute.Value{}, false
+	}
+	return v, r.re.MatchString(v.AsString())
+}
+
+// MaxLen accepts strings of at most n bytes that are valid UTF-8, and string
+// slices whose every element is; it bounds what an attribute can carry.
+func MaxLen(n int) Rule {
+	if n <= 0 {
+		return invalidRule{fmt.Errorf("processors: MaxLen(%d): must be positive", n)}
+	}
+	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
+		switch v.Type() {
+		case attribute.STRING:
+			s := v.AsString()
+			return v, len(s) <= n && utf8.ValidString(s)
+		case attribute.STRINGSLICE:
+			for _, s := range v.AsStringSlice() {
+				if len(s) > n || !utf8.ValidString(s) {
+					return attribute.Value{}, false
+				}
+			}
+			return v, true
+		}
+		return v, true
+	})
+}
+
+// MaxItems accepts slices of at most n elements (and any scalar).
+func MaxItems(n int) Rule {
+	if n <= 0 {
+		return invalidRule{fmt.Errorf("processors: MaxItems(%d): must be positive", n)}
+	}
+	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
+		switch v.Type() {
+		case attribute.STRINGSLICE:
+			return v, len(v.AsStringSlice()) <= n
+		case attribute.INT64SLICE:
+			return v, len(v.AsInt64Slice()) <= n
+		case attribute.BOOLSLICE:
+			return v, len(v.AsBoolSlice()) <= n
+		case attribute.FLOAT64SLICE:
+			return v, len(v.AsFloat64Slice()) <= n
+		}
+		return v, true
+	})
+}
+
+// OfType accepts only values of type t.
+func OfType(t attribute.Type) Rule {
+	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) { return v, v.Type() == t })
+}
+
+// EachOf applies r to every element of a string slice, dropping the whole
+// value if any element is rejected, so that a list of flag names is held to
+// the same rule as one name.
+func EachOf(r Rule) Rule {
+	if err := ruleErr(r); err != nil {
+		return invalidRule{err}
+	}
+	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
+		if v.Type() != attribute.STRINGSLICE {
+			return r.Apply(v)
+		}
+		in := v.AsStringSlice()
+		var out []string
+		for i, s := range in {
+			nv, ok := r.Apply(attribute.StringValue(s))
+			if !ok || nv.Type() != attribute.STRING {
+				return attribute.Value{}, false
+			}
+			if ns := nv.AsString(); ns != s {
+				if out == nil {
+					out = slices.Clone(in)
+				}
+				out[i] = ns
+			}
+		}
+		if out != nil {
+			return attribute.StringSliceValue(out), true
+		}
+		return v, true
+	})
+}
+
+// All accepts a value only when every rule does, feeding each rule the
+// output of the previous one.
+func All(rules ...Rule) Rule {
+	for _, r := range rules {
+		if err := ruleErr(r); err != nil {
+			return invalidRule{err}
+		}
+	}
+	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
+		for _, r := range rules {
+			var ok bool
+			if v, ok = r.Apply(v); !ok {
+				return attribute.Value{}, false
+			}
+		}
+		return v, true
+	})
+}
+
+// Sanitized passes string values (and the elements of string slices) through
+// s, keeping the attribute with the secrets inside it masked.
+func Sanitized(s Sanitizer) Rule {
+	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
+		switch v.Type() {
+		case attribute.STRING:
+			in := v.AsString()
+			if out := s.Sanitize(in); out != in {
+				return attribute.StringValue(out), true
+			}
+			return v, true
+		case attribute.STRINGSLICE:
+			in := v.AsStringSlice()
+			var out []string
+			for i, e := range in {
+				if o := s.Sanitize(e); o != e {
+					if out == nil {
+						out = slices.Clone(in)
+					}
+					out[i] = o
+				}
+			}
+			if out != nil {
+				return attribute.StringSliceValue(out), true
+			}
+			return v, true
+		}
+		return v, true
+	})
+}
+
+// lowCardinalityName is what a span name, event name or scope name must look
+// like to leave the process: words made of letters, digits and a little
+// punctuation, no paths, no URLs, no '=' or '@'.
+var lowCardinalityName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.:\- ]{0,127}$`)
+
+// LowCardinalityName accepts names that look like identifiers or command
+// paths ("clusterctl cluster create", "HTTP GET", "db.query") and rejects
+// anything that could carry user data (paths, URLs, e-mail addresses, long
+// runs of digits that look like ids, or anything a sanitizer would mask).
+func LowCardinalityName() Rule {
+	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
+		if v.Type() != attribute.STRING {
+			return attribute.Value{}, false
+		}
+		s := v.AsString()
+		if !lowCardinalityName.MatchString(s) || longDigits.MatchString(s) || Redact.Sanitize(s) != s {
+			return attribute.Value{}, false
+		}
+		return v, true
+	})
+}
+
+var longDigits = regexp.MustCompile(`[0-9]{5,}`)
+
+// describeRule is used in generated documentation.
+func describeRule(r Rule) string {
+	switch r := r.(type) {
+	case nil:
+		return "any"
+	case oneOf:
+		vals := make([]string, 0, len(r.set))
+		for v := range r.set {
+			vals = append(vals, v)
+		}
+		slices.Sort(vals)
+		return "one of " + strings.Join(vals, ", ")
+	case matching:
+		return "matches `" + strings.TrimSuffix(strings.TrimPrefix(r.re.String(), "^(?:"), ")$") + "`"
+	case described:
+		return r.text
+	}
+	return "checked by a rule"
+}
+
+type described struct {
+	Rule
+	text string
+}
+
+// Describe attaches a human description to r, used where the policy is
+// documented (the README table, the telemetry command).
+func Describe(r Rule, text string) Rule {
+	if err := ruleErr(r); err != nil {
+		return invalidRule{err}
+	}
+	return described{Rule: r, text: text}
+}

@@ -201,3 +201,19 @@ func WithStderr(w io.Writer) Option {
 func withLookupEnv(f func(string) (string, bool)) Option {
 	return optionFunc(func(c *config) { c.lookupEnv = f })
 }
+
+// Fields returns every field a CLI configured with opts can send: the
+// library's [processors.DefaultFields], the author's own and one per
+// allowlisted flag. It is the table to generate documentation and the
+// collector's allowed keys from.
+func Fields(opts ...Option) ([]processors.Field, error) {
+	c := &config{}
+	for _, o := range opts {
+		o.apply(c)
+	}
+	p, err := processors.NewPolicy(processors.WithFields(c.policyFields()...))
+	if err != nil {
+		return nil, err
+	}
+	return p.Fields(), nil
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -116,7 +117,13 @@ func isDefaultGlobal(tp trace.TracerProvider) bool {
 // a second time.
 func (c *config) policyFields() []processors.Field {
 	fields := append([]processors.Field(nil), c.fields...)
-	for name, fr := range c.flagRules {
+	names := make([]string, 0, len(c.flagRules))
+	for name := range c.flagRules {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		fr := c.flagRules[name]
 		rule := fr.rule
 		if fr.hashed {
 			rule = hashedValue

@@ -116,7 +116,7 @@ func maskURL(u string) string {
 	if at := strings.LastIndex(rest[:authEnd], "@"); at >= 0 {
 		rest = "<redacted>@" + rest[at+1:]
 	}
-	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+	if i := strings.IndexAny(rest, "?#"); i >= 0 && i < len(rest)-1 {
 		rest = rest[:i] + string(rest[i]) + "<redacted>"
 	}
 	return scheme + "://" + rest
@@ -241,10 +241,12 @@ func functionsOnly(s string) string {
 			strings.HasPrefix(line, "created by ") {
 			continue
 		}
-		if strings.HasSuffix(line, ")") {
-			if i := strings.LastIndexByte(line, '('); i > 0 && line[i-1] != '.' {
-				line = line[:i]
+		for strings.HasSuffix(line, ")") {
+			i := strings.LastIndexByte(line, '(')
+			if i <= 0 || line[i-1] == '.' {
+				break
 			}
+			line = line[:i]
 		}
 		if !funcNameRe.MatchString(line) {
 			continue

@@ -31,7 +31,7 @@ func commandAttributes(cmd *cobra.Command, c *config, hashKey []byte) []attribut
 			return
 		}
 		if v, ok := flagValue(f, fr, hashKey); ok {
-			attrs = append(attrs, attribute.String(processors.KeyFlagPrefix+f.Name, v))
+			attrs = append(attrs, attribute.KeyValue{Key: attribute.Key(processors.KeyFlagPrefix + f.Name), Value: v})
 		}
 	})
 	if len(names) > 0 {
@@ -45,25 +45,24 @@ func commandAttributes(cmd *cobra.Command, c *config, hashKey []byte) []attribut
 }
 
 // flagValue returns the value to record for an allowlisted flag. A slice
-// flag is recorded only when every element passes, joined by commas as the
-// user would type them.
-func flagValue(f *pflag.Flag, fr flagRule, hashKey []byte) (string, bool) {
-	v := f.Value.String()
+// flag is recorded as a string slice, and only when every element passes.
+func flagValue(f *pflag.Flag, fr flagRule, hashKey []byte) (attribute.Value, bool) {
 	if sv, ok := f.Value.(pflag.SliceValue); ok {
-		for _, e := range sv.GetSlice() {
-			if _, ok := checkValue(e, fr, hashKey); !ok {
-				return "", false
-			}
-		}
 		elems := sv.GetSlice()
-		if fr.hashed {
-			for i, e := range elems {
-				elems[i], _ = checkValue(e, fr, hashKey)
+		for i, e := range elems {
+			v, ok := checkValue(e, fr, hashKey)
+			if !ok {
+				return attribute.Value{}, false
 			}
+			elems[i] = v
 		}
-		return joinComma(elems), true
+		return attribute.StringSliceValue(elems), true
 	}
-	return checkValue(v, fr, hashKey)
+	v, ok := checkValue(f.Value.String(), fr, hashKey)
+	if !ok {
+		return attribute.Value{}, false
+	}
+	return attribute.StringValue(v), true
 }
 
 func checkValue(v string, fr flagRule, hashKey []byte) (string, bool) {
@@ -82,21 +81,6 @@ func checkValue(v string, fr flagRule, hashKey []byte) (string, bool) {
 		return "", false
 	}
 	return out.AsString(), true
-}
-
-func joinComma(s []string) string {
-	n := 0
-	for _, e := range s {
-		n += len(e) + 1
-	}
-	b := make([]byte, 0, n)
-	for i, e := range s {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, e...)
-	}
-	return string(b)
 }
 
 // executingCommand finds the command cobra is running, from outside it: the

@@ -217,3 +217,9 @@ func Fields(opts ...Option) ([]processors.Field, error) {
 	}
 	return p.Fields(), nil
 }
+
+// withArgs sets the process arguments the library inspects (uploader mode,
+// shell completion), for tests that run in-process.
+func withArgs(args []string) Option {
+	return optionFunc(func(c *config) { c.args = args })
+}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
@@ -97,12 +96,7 @@ func newSession(ctx context.Context, r *run, execID string, rate float64) (*sess
 		sdktrace.WithSpanProcessor(processors.NewConsentGate(s.consent,
 			processors.NewAllowlistFromPolicy(s.buf, policy))),
 	)
-	if isDefaultGlobal(otel.GetTracerProvider()) {
-		// The CLI's own instrumentation (otelhttp, database clients) then
-		// makes child spans through the same gate and allowlist. A
-		// provider the author set is theirs, and left alone.
-		otel.SetTracerProvider(s.tp)
-	}
+	useAsGlobal(s.tp)
 	return s, nil
 }
 
@@ -129,7 +123,9 @@ func (c *config) policyFields() []processors.Field {
 			rule = hashedValue
 		}
 		fields = append(fields, processors.Field{
-			Key: processors.KeyFlagPrefix + name, Type: attribute.STRING, Rule: rule,
+			// Any type: a slice flag is sent as a string slice, each element
+			// held to the rule.
+			Key: processors.KeyFlagPrefix + name, Rule: processors.EachOf(rule),
 			Class: processors.Usage, Purpose: "value of the --" + name + " flag (allowlisted)",
 		})
 	}

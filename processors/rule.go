@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -231,16 +233,44 @@ var lowCardinalityName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.:\- ]{0,127}$`
 // anything that could carry user data (paths, URLs, e-mail addresses, long
 // runs of digits that look like ids, or anything a sanitizer would mask).
 func LowCardinalityName() Rule {
+	c := &verdictCache{}
 	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
 		if v.Type() != attribute.STRING {
 			return attribute.Value{}, false
 		}
 		s := v.AsString()
-		if !lowCardinalityName.MatchString(s) || longDigits.MatchString(s) || Redact.Sanitize(s) != s {
-			return attribute.Value{}, false
+		if ok, hit := c.get(s); hit {
+			return v, ok
 		}
-		return v, true
+		ok := lowCardinalityName.MatchString(s) && !longDigits.MatchString(s) && Redact.Sanitize(s) == s
+		c.put(s, ok)
+		return v, ok
 	})
+}
+
+// verdictCache remembers the verdicts on names: names are low-cardinality
+// by definition, and the full check runs every sanitizer. It stops
+// remembering after maxVerdicts names, so a flood of distinct names costs
+// time, not memory.
+type verdictCache struct {
+	m sync.Map
+	n atomic.Int64
+}
+
+const maxVerdicts = 4096
+
+func (c *verdictCache) get(s string) (ok, hit bool) {
+	v, hit := c.m.Load(s)
+	if !hit {
+		return false, false
+	}
+	return v.(bool), true
+}
+
+func (c *verdictCache) put(s string, ok bool) {
+	if len(s) <= 256 && c.n.Add(1) <= maxVerdicts {
+		c.m.Store(s, ok)
+	}
 }
 
 var longDigits = regexp.MustCompile(`[0-9]{5,}`)

@@ -1,0 +1,110 @@
+package spool
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+)
+
+func invocation(name string) []*tracepb.ResourceSpans {
+	return []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{{Name: name}}}}}}
+}
+
+func TestWriteReadTrim(t *testing.T) {
+	sp := New(filepath.Join(t.TempDir(), "spool"))
+	if err := sp.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_700_000_000, 0)
+	sp.Now = func() time.Time { return now }
+	c := &Client{Spool: sp, ID: "a"}
+	for i := range 5 {
+		now = now.Add(time.Second)
+		c.ID = fmt.Sprint("id", i)
+		if err := c.UploadTraces(t.Context(), invocation(fmt.Sprint("span", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _ := sp.Files()
+	if len(files) != 5 {
+		t.Fatalf("%d files", len(files))
+	}
+	rs, err := Read(files[0].Path)
+	if err != nil || rs[0].ScopeSpans[0].Spans[0].Name != "span0" {
+		t.Fatalf("oldest first: %v %v", rs, err)
+	}
+
+	// Size cap: the oldest go first.
+	sp.MaxBytes = 3 * files[0].Size
+	if n := sp.Trim(); n != 2 {
+		t.Fatalf("trimmed %d for size", n)
+	}
+	files, _ = sp.Files()
+	if rs, _ := Read(files[0].Path); rs[0].ScopeSpans[0].Spans[0].Name != "span2" {
+		t.Fatal("size cap did not drop the oldest")
+	}
+	// Age cap.
+	sp.MaxBytes, sp.MaxAge = DefaultMaxBytes, 1500*time.Millisecond
+	if n := sp.Trim(); n != 1 {
+		t.Fatalf("trimmed %d for age", n)
+	}
+	if err := sp.Clear(); err != nil {
+		t.Fatal(err)
+	}
+	if files, _ := sp.Files(); len(files) != 0 {
+		t.Fatal("clear left files")
+	}
+}
+
+func TestDamagedFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{"empty.pb": "", "junk.pb": "\xff\xff\xff\x07garbage"} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(content), 0o600)
+		if _, err := Read(p); err == nil {
+			t.Errorf("%s decoded", name)
+		}
+	}
+	good, _ := Encode(invocation("x"))
+	p := filepath.Join(dir, "trunc.pb")
+	os.WriteFile(p, good[:len(good)-2], 0o600)
+	if _, err := Read(p); err == nil {
+		t.Error("truncated file decoded")
+	}
+}
+
+func TestConcurrentWriters(t *testing.T) {
+	sp := New(t.TempDir())
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			c := &Client{Spool: sp, ID: fmt.Sprint("w", i), LastPath: filepath.Join(sp.Dir, "..", "last.pb")}
+			if err := c.UploadTraces(t.Context(), invocation(fmt.Sprint(i))); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	files, _ := sp.Files()
+	if len(files) != 50 {
+		t.Fatalf("%d files after 50 writers", len(files))
+	}
+	for _, f := range files {
+		if _, err := Read(f.Path); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestUnwritable(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(f, nil, 0o600)
+	if err := New(filepath.Join(f, "spool")).Ensure(); err == nil {
+		t.Fatal("spool under a file")
+	}
+}

@@ -1,0 +1,252 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+var instrumented, plain string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "clusterctl-e2e")
+	if err != nil {
+		panic(err)
+	}
+	instrumented = filepath.Join(dir, "clusterctl")
+	plain = filepath.Join(dir, "clusterctl-plain")
+	args := []string{"build"}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	for _, b := range []struct{ out, tags string }{{instrumented, ""}, {plain, "notelemetry"}} {
+		cmd := exec.Command("go", append(args, "-tags="+b.tags, "-o", b.out, ".")...)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			panic(fmt.Sprintf("build %s: %v", b.out, err))
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// user is one user's machine: a HOME with XDG dirs, and the environment
+// their shell passes to the CLI.
+type user struct {
+	t    *testing.T
+	home string
+	env  []string
+}
+
+func newUser(t *testing.T, noticeShown bool, extra ...string) *user {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), "home")
+	os.MkdirAll(home, 0o700)
+	u := &user{t: t, home: home, env: []string{
+		"HOME=" + home,
+		"PATH=" + os.Getenv("PATH"),
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
+		"XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"),
+		"OTELCLI_UPLOAD_LIFETIME=40s",
+	}}
+	u.env = append(u.env, extra...)
+	if noticeShown {
+		p := filepath.Join(home, ".config", "clusterctl", "telemetry", "notice-shown")
+		os.MkdirAll(filepath.Dir(p), 0o700)
+		os.WriteFile(p, []byte("x"), 0o600)
+	}
+	t.Cleanup(u.stopUploader)
+	return u
+}
+
+type runResult struct {
+	stdout, stderr string
+	code           int
+}
+
+func (u *user) run(bin string, args ...string) runResult {
+	return u.runEnv(bin, nil, args...)
+}
+
+func (u *user) runEnv(bin string, env []string, args ...string) runResult {
+	u.t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(append([]string(nil), u.env...), env...)
+	cmd.Dir = u.home
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		u.t.Fatal(err)
+	}
+	return runResult{out.String(), errb.String(), code}
+}
+
+func (u *user) cacheDir() string {
+	return filepath.Join(u.home, ".cache", "clusterctl", "telemetry")
+}
+
+func (u *user) spooled() int {
+	files, _ := filepath.Glob(filepath.Join(u.cacheDir(), "spool", "*.pb"))
+	return len(files)
+}
+
+// stopUploader ends a background uploader left by the test, so that every
+// process a test starts stops with it.
+func (u *user) stopUploader() {
+	b, err := os.ReadFile(filepath.Join(u.cacheDir(), "upload.lock"))
+	if err != nil {
+		return
+	}
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// receiver is a loopback OTLP/HTTP backend that records raw request bodies
+// and the execution id of every invocation it receives.
+type receiver struct {
+	srv   *http.Server
+	addr  string
+	mu    sync.Mutex
+	raw   [][]byte
+	ids   map[string]int
+	conns int
+}
+
+func startReceiver(t *testing.T, addr string) *receiver {
+	t.Helper()
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	var l net.Listener
+	var err error
+	for range 50 {
+		if l, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &receiver{addr: l.Addr().String(), ids: map[string]int{}}
+	r.srv = &http.Server{
+		Handler: http.HandlerFunc(r.handle),
+		ConnState: func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				r.mu.Lock()
+				r.conns++
+				r.mu.Unlock()
+			}
+		},
+	}
+	go r.srv.Serve(l)
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *receiver) stop() { r.srv.Shutdown(context.Background()) }
+
+func (r *receiver) url() string { return "http://" + r.addr }
+
+func (r *receiver) handle(w http.ResponseWriter, req *http.Request) {
+	b, _ := io.ReadAll(req.Body)
+	var ex coltracepb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(b, &ex); err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.raw = append(r.raw, b)
+	for _, rs := range ex.ResourceSpans {
+		for _, kv := range rs.GetResource().GetAttributes() {
+			if kv.Key == "cli.execution.id" {
+				r.ids[kv.Value.GetStringValue()]++
+			}
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (r *receiver) invocations() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.ids)
+}
+
+func (r *receiver) bytes() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return bytes.Join(r.raw, nil)
+}
+
+// waitFor polls cond for up to d.
+func waitFor(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return cond()
+}
+
+// hungListener accepts connections and never answers.
+func hungListener(t *testing.T, addr string) (net.Listener, *atomic.Int64) {
+	t.Helper()
+	var l net.Listener
+	var err error
+	for range 50 {
+		if l, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := &atomic.Int64{}
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			conns = append(conns, c)
+		}
+	}()
+	return l, accepted
+}

@@ -23,7 +23,7 @@ import (
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/cli-telemetry/otelcli/examples/clusterctl/cli"
+	"github.com/cli-telemetry/otelcli/examples/clusterctl/telemetry"
 	"github.com/cli-telemetry/otelcli/otelcli"
 )
 
@@ -82,7 +82,7 @@ func TestManifestMatchesConfig(t *testing.T) {
 }
 
 func TestAllowedKeysMatchFields(t *testing.T) {
-	fields, err := otelcli.Fields(cli.Options("test")...)
+	fields, err := otelcli.Fields(telemetry.Options("test")...)
 	if err != nil {
 		t.Fatal(err)
 	}

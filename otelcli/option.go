@@ -2,6 +2,8 @@ package otelcli
 
 import (
 	"io"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"strings"
 	"time"
 
@@ -66,6 +68,7 @@ type config struct {
 	stderr        io.Writer
 	lookupEnv     func(string) (string, bool)
 	args          []string
+	exporter      sdktrace.SpanExporter // replaces the spool, in benchmarks
 }
 
 // WithServiceName sets service.name and, unless WithEnvPrefix is given, the
@@ -222,4 +225,10 @@ func Fields(opts ...Option) ([]processors.Field, error) {
 // shell completion), for tests that run in-process.
 func withArgs(args []string) Option {
 	return optionFunc(func(c *config) { c.args = args })
+}
+
+// withExporter replaces the spool with exp, for benchmarks that measure the
+// instrumentation without the disk.
+func withExporter(exp sdktrace.SpanExporter) Option {
+	return optionFunc(func(c *config) { c.exporter = exp })
 }

@@ -82,12 +82,15 @@ func newSession(ctx context.Context, r *run, execID string, rate float64) (*sess
 		return nil, fmt.Errorf("telemetry policy: %w", err)
 	}
 
-	exp := otlptrace.NewUnstarted(&spool.Client{
+	var exp sdktrace.SpanExporter = otlptrace.NewUnstarted(&spool.Client{
 		Spool:    sp,
 		ID:       execID,
 		LastPath: filepath.Join(r.dirs.Cache, lastFile),
 		Written:  s.written,
 	})
+	if c.exporter != nil {
+		exp = c.exporter
+	}
 	s.consent = processors.NewConsentSwitch(true)
 	s.buf = &bufferProcessor{exp: exp}
 	s.tp = sdktrace.NewTracerProvider(

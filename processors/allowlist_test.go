@@ -371,6 +371,6 @@ func BenchmarkConsentGateDisabled(b *testing.B) {
 type nopProcessor struct{}
 
 func (nopProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-func (nopProcessor) OnEnd(sdktrace.ReadOnlySpan)                    {}
-func (nopProcessor) Shutdown(context.Context) error                 { return nil }
-func (nopProcessor) ForceFlush(context.Context) error               { return nil }
+func (nopProcessor) OnEnd(sdktrace.ReadOnlySpan)                     {}
+func (nopProcessor) Shutdown(context.Context) error                  { return nil }
+func (nopProcessor) ForceFlush(context.Context) error                { return nil }

@@ -1,6 +1,9 @@
 package processors
 
 import (
+	"slices"
+	"sync"
+
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
@@ -62,8 +65,12 @@ var (
 // DefaultFields declares every attribute the otelcli package produces, and
 // nothing else: with no configuration, an [Allowlist] keeps exactly these.
 // The README's "what is collected" table and the bundled collector's allowed
-// keys are generated from this table.
-func DefaultFields() []Field {
+// keys are generated from this table. The returned slice is the caller's.
+func DefaultFields() []Field { return slices.Clone(defaultFields()) }
+
+// defaultFields is built once: a CLI makes one policy per run, and the
+// table's rules are immutable.
+var defaultFields = sync.OnceValue(func() []Field {
 	return []Field{
 		// Resource: what program, on what kind of system.
 		{Key: string(semconv.ServiceNameKey), Type: attribute.STRING, Rule: nameRule, Where: OnResource, Class: SystemMetadata, Purpose: "which CLI sent the record", Example: "clusterctl"},
@@ -101,7 +108,7 @@ func DefaultFields() []Field {
 		{Key: string(semconv.ExceptionTypeKey), Type: attribute.STRING, Rule: errorTypeRule, Where: OnEvent, Class: Usage, Purpose: "kind of a panic", Example: "panic"},
 		{Key: string(semconv.ExceptionStacktraceKey), Type: attribute.STRING, Rule: Describe(Sanitized(FunctionsOnly), "function names only"), Where: OnEvent, Class: Usage, Purpose: "where a panic happened: function names only, no file paths, arguments or message", Example: "main.run\\nmain.main"},
 	}
-}
+})
 
 // DefaultEventNames are the span event names the default policy keeps.
 func DefaultEventNames() []string { return []string{"exception"} }

@@ -2,7 +2,6 @@ package processors
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 
@@ -20,8 +19,12 @@ type Policy struct {
 	scopeNames   Rule
 	fallbackName string
 	eventNames   map[string]struct{}
-	fields       []Field
+	fields       []Field // as declared, later ones overriding earlier
 }
+
+// scopeNameRule accepts Go import paths, the usual instrumentation scope
+// names.
+var scopeNameRule = Matching(`[A-Za-z0-9][A-Za-z0-9._/\-]{0,255}`)
 
 // NewPolicy compiles the options into a policy. An invalid rule, an empty
 // key or an empty fallback name is an error here, so that nothing can fail
@@ -38,6 +41,7 @@ func NewPolicy(opts ...Option) (*Policy, error) {
 	fields = append(fields, c.fields...)
 
 	p := &Policy{
+		fields:       fields,
 		exact:        make(map[attribute.Key]Field, len(fields)),
 		spanNames:    c.spanNames,
 		scopeNames:   c.scopeNames,
@@ -48,7 +52,7 @@ func NewPolicy(opts ...Option) (*Policy, error) {
 		p.spanNames = LowCardinalityName()
 	}
 	if p.scopeNames == nil {
-		p.scopeNames = Matching(`[A-Za-z0-9][A-Za-z0-9._/\-]{0,255}`)
+		p.scopeNames = scopeNameRule
 	}
 	if !c.fallbackSet {
 		p.fallbackName = "redacted"
@@ -83,21 +87,31 @@ func NewPolicy(opts ...Option) (*Policy, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	// Keep one declaration a key, the last one winning, for Fields.
-	seen := map[string]bool{}
-	for i := len(fields) - 1; i >= 0; i-- {
-		k := fmt.Sprintf("%t|%s", fields[i].Prefix, fields[i].Key)
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		p.fields = append([]Field{fields[i]}, p.fields...)
-	}
 	return p, nil
 }
 
-// Fields returns the declarations the policy enforces, one a key.
-func (p *Policy) Fields() []Field { return append([]Field(nil), p.fields...) }
+// Fields returns the declarations the policy enforces, one a key (a later
+// declaration of a key replaces an earlier one, in its place).
+func (p *Policy) Fields() []Field {
+	last := map[string]int{}
+	for i, f := range p.fields {
+		last[fieldID(f)] = i
+	}
+	var out []Field
+	for i, f := range p.fields {
+		if last[fieldID(f)] == i {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func fieldID(f Field) string {
+	if f.Prefix {
+		return "prefix:" + f.Key
+	}
+	return f.Key
+}
 
 // lookup finds the field declaring key for the given place.
 func (p *Policy) lookup(key attribute.Key, w Where) (Field, bool) {

@@ -121,7 +121,7 @@ func MaxItems(n int) Rule {
 	if n <= 0 {
 		return invalidRule{fmt.Errorf("processors: MaxItems(%d): must be positive", n)}
 	}
-	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
+	return Describe(RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
 		switch v.Type() {
 		case attribute.STRINGSLICE:
 			return v, len(v.AsStringSlice()) <= n
@@ -133,7 +133,7 @@ func MaxItems(n int) Rule {
 			return v, len(v.AsFloat64Slice()) <= n
 		}
 		return v, true
-	})
+	}), fmt.Sprintf("at most %d items", n))
 }
 
 // OfType accepts only values of type t.
@@ -148,30 +148,36 @@ func EachOf(r Rule) Rule {
 	if err := ruleErr(r); err != nil {
 		return invalidRule{err}
 	}
-	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
-		if v.Type() != attribute.STRINGSLICE {
-			return r.Apply(v)
-		}
-		in := v.AsStringSlice()
-		var out []string
-		for i, s := range in {
-			nv, ok := r.Apply(attribute.StringValue(s))
-			if !ok || nv.Type() != attribute.STRING {
-				return attribute.Value{}, false
-			}
-			if ns := nv.AsString(); ns != s {
-				if out == nil {
-					out = slices.Clone(in)
-				}
-				out[i] = ns
-			}
-		}
-		if out != nil {
-			return attribute.StringSliceValue(out), true
-		}
-		return v, true
-	})
+	return eachOf{r}
 }
+
+type eachOf struct{ r Rule }
+
+func (e eachOf) Apply(v attribute.Value) (attribute.Value, bool) {
+	if v.Type() != attribute.STRINGSLICE {
+		return e.r.Apply(v)
+	}
+	in := v.AsStringSlice()
+	var out []string
+	for i, s := range in {
+		nv, ok := e.r.Apply(attribute.StringValue(s))
+		if !ok || nv.Type() != attribute.STRING {
+			return attribute.Value{}, false
+		}
+		if ns := nv.AsString(); ns != s {
+			if out == nil {
+				out = slices.Clone(in)
+			}
+			out[i] = ns
+		}
+	}
+	if out != nil {
+		return attribute.StringSliceValue(out), true
+	}
+	return v, true
+}
+
+func (e eachOf) describe() string { return describeRule(e.r) + " (each element)" }
 
 // All accepts a value only when every rule does, feeding each rule the
 // output of the previous one.
@@ -181,15 +187,27 @@ func All(rules ...Rule) Rule {
 			return invalidRule{err}
 		}
 	}
-	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
-		for _, r := range rules {
-			var ok bool
-			if v, ok = r.Apply(v); !ok {
-				return attribute.Value{}, false
-			}
+	return all(rules)
+}
+
+type all []Rule
+
+func (a all) Apply(v attribute.Value) (attribute.Value, bool) {
+	for _, r := range a {
+		var ok bool
+		if v, ok = r.Apply(v); !ok {
+			return attribute.Value{}, false
 		}
-		return v, true
-	})
+	}
+	return v, true
+}
+
+func (a all) describe() string {
+	parts := make([]string, len(a))
+	for i, r := range a {
+		parts[i] = describeRule(r)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Sanitized passes string values (and the elements of string slices) through
@@ -242,11 +260,36 @@ func LowCardinalityName() Rule {
 		if ok, hit := c.get(s); hit {
 			return v, ok
 		}
-		ok := lowCardinalityName.MatchString(s) && !longDigits.MatchString(s) && Redact.Sanitize(s) == s
+		ok := lowCardinalityName.MatchString(s) && !longDigits.MatchString(s) &&
+			(!mayHoldSecret(s) || Redact.Sanitize(s) == s)
 		c.put(s, ok)
 		return v, ok
 	})
 }
+
+// mayHoldSecret is a fast filter in front of Redact for strings that already
+// passed the name pattern (letters, digits, '_', '.', ':', '-', ' '): only
+// digits, a colon, a long word or a credential keyword can make a sanitizer
+// match there. Command paths ("clusterctl cluster create") pass it without
+// running a single sanitizer.
+func mayHoldSecret(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9', c == ':':
+			return true
+		case c == ' ' || c == '.':
+			run = 0
+		default:
+			if run++; run >= 16 {
+				return true
+			}
+		}
+	}
+	return credentialWord.MatchString(s)
+}
+
+var credentialWord = regexp.MustCompile(`(?i)bearer|basic|token|passw|pwd|secret|key|auth|credential|eyj|xox`)
 
 // verdictCache remembers the verdicts on names: names are low-cardinality
 // by definition, and the full check runs every sanitizer. It stops
@@ -291,6 +334,8 @@ func describeRule(r Rule) string {
 		return "matches `" + strings.TrimSuffix(strings.TrimPrefix(r.re.String(), "^(?:"), ")$") + "`"
 	case described:
 		return r.text
+	case interface{ describe() string }:
+		return r.describe()
 	}
 	return "checked by a rule"
 }

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -37,8 +38,13 @@ func InstallSource(exe string, goBins ...string) string {
 	if exe == "" {
 		return "unknown"
 	}
-	if r, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = r
+	if runtime.GOOS != "linux" {
+		// On Linux os.Executable already resolved links (/proc/self/exe);
+		// elsewhere a package manager's link (/usr/local/bin → Cellar) is
+		// resolved here.
+		if r, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = r
+		}
 	}
 	p := strings.ToLower(filepath.ToSlash(exe))
 	for _, r := range installRows {

@@ -13,7 +13,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cli-telemetry/otelcli/examples/clusterctl/cli"
+	"github.com/cli-telemetry/otelcli/examples/clusterctl/telemetry"
 	"github.com/cli-telemetry/otelcli/otelcli"
 	"github.com/cli-telemetry/otelcli/processors"
 )
@@ -46,7 +46,7 @@ func run(root string) error {
 // generate returns the README and collector config with their generated
 // parts rewritten.
 func generate(root string) (map[string][]byte, error) {
-	fields, err := otelcli.Fields(cli.Options("")...)
+	fields, err := otelcli.Fields(telemetry.Options("")...)
 	if err != nil {
 		return nil, err
 	}

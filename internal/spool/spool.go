@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,15 +56,9 @@ func (s *Spool) now() time.Time {
 // Callers run it before recording anything: an unwritable spool means
 // telemetry is off for the run.
 func (s *Spool) Ensure() error {
+	// MkdirAll fails when the path or a parent is not a directory.
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return fmt.Errorf("spool: %w", err)
-	}
-	st, err := os.Stat(s.Dir)
-	if err != nil {
-		return fmt.Errorf("spool: %w", err)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("spool: %s is not a directory", s.Dir)
 	}
 	return nil
 }
@@ -77,9 +72,11 @@ type Entry struct {
 
 // Write stores one invocation's spans under a name that sorts by time and
 // cannot collide (the time in nanoseconds and a random id), then trims the
-// spool to its bounds.
+// spool to its bounds. It returns the file's path.
 func (s *Spool) Write(data []byte, id string) (string, error) {
-	name := fmt.Sprintf("%020d-%s%s", s.now().UnixNano(), id, ext)
+	// The size is part of the name, so that listing the spool (on every
+	// write, to enforce its bounds) needs no stat per file.
+	name := fmt.Sprintf("%020d-%d-%s%s", s.now().UnixNano(), len(data), id, ext)
 	path := filepath.Join(s.Dir, name)
 	tmp, err := os.CreateTemp(s.Dir, tmpPrefix+"*")
 	if err != nil {
@@ -113,22 +110,38 @@ func (s *Spool) Files() ([]Entry, error) {
 		if !strings.HasSuffix(n, ext) || strings.HasPrefix(n, ".") || de.IsDir() {
 			continue
 		}
-		info, err := de.Info()
-		if err != nil {
-			continue
+		e, ok := parseName(n)
+		if !ok {
+			info, err := de.Info()
+			if err != nil {
+				continue
+			}
+			e = Entry{Size: info.Size(), Time: info.ModTime()}
 		}
-		out = append(out, Entry{Path: filepath.Join(s.Dir, n), Size: info.Size(), Time: entryTime(n, info)})
+		e.Path = filepath.Join(s.Dir, n)
+		out = append(out, e)
 	}
 	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(filepath.Base(a.Path), filepath.Base(b.Path)) })
 	return out, nil
 }
 
-func entryTime(name string, info fs.FileInfo) time.Time {
-	var ns int64
-	if _, err := fmt.Sscanf(name, "%020d-", &ns); err == nil && ns > 0 {
-		return time.Unix(0, ns)
+// parseName reads the time and size from a spool file's name,
+// "<unix ns>-<size>-<id>.pb".
+func parseName(name string) (Entry, bool) {
+	ts, rest, ok := strings.Cut(name, "-")
+	if !ok {
+		return Entry{}, false
 	}
-	return info.ModTime()
+	size, _, ok := strings.Cut(rest, "-")
+	if !ok {
+		return Entry{}, false
+	}
+	ns, err1 := strconv.ParseInt(ts, 10, 64)
+	n, err2 := strconv.ParseInt(size, 10, 64)
+	if err1 != nil || err2 != nil || ns <= 0 || n < 0 {
+		return Entry{}, false
+	}
+	return Entry{Size: n, Time: time.Unix(0, ns)}, true
 }
 
 // Trim enforces the bounds: files older than MaxAge go first, then the
@@ -241,15 +254,32 @@ func (c *Client) UploadTraces(_ context.Context, rs []*tracepb.ResourceSpans) er
 	if err != nil {
 		return fmt.Errorf("spool: encode: %w", err)
 	}
-	if _, err := c.Spool.Write(b, c.ID); err != nil {
+	path, err := c.Spool.Write(b, c.ID)
+	if err != nil {
 		return err
 	}
 	if c.LastPath != "" {
-		// Best effort: show is a convenience, the spool is what matters.
-		_ = store.WriteFileAtomic(c.LastPath, b, 0o600)
+		// Best effort: show is a convenience, the spool is what matters. A
+		// hard link costs no copy and outlives the upload of the file.
+		if linkOver(path, c.LastPath) != nil {
+			_ = store.WriteFileAtomic(c.LastPath, b, 0o600)
+		}
 	}
 	if c.Written != nil {
 		c.Written(rs)
+	}
+	return nil
+}
+
+// linkOver makes dst another name of src, replacing dst atomically.
+func linkOver(src, dst string) error {
+	tmp := dst + ".tmp-" + filepath.Base(src)
+	if err := os.Link(src, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return err
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
-// Package cli is clusterctl's command tree and its telemetry policy, kept
-// apart from main so that tests, benchmarks and the collector-config
-// generator use exactly what the binary uses.
+// Package cli is clusterctl's command tree. It knows nothing of otelcli: it
+// uses the OpenTelemetry API as any instrumented program would, so that the
+// uninstrumented build (-tags notelemetry) is the same CLI without the
+// telemetry library.
 package cli
 
 import (
@@ -16,38 +17,15 @@ import (
 	"github.com/spf13/cobra"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-
-	"github.com/cli-telemetry/otelcli/otelcli"
-	"github.com/cli-telemetry/otelcli/processors"
+	"go.opentelemetry.io/otel/trace"
 )
 
-// Fields clusterctl adds itself, declared so that they pass the allowlist.
+// Attributes clusterctl adds to its spans through the OpenTelemetry API; the
+// telemetry package declares them so that they pass the allowlist.
 var (
-	authMethodKey    = attribute.Key("clusterctl.auth.method")
-	clusterCountKey  = attribute.Key("clusterctl.clusters.count")
-	clusterFieldList = []processors.Field{
-		{Key: string(authMethodKey), Type: attribute.STRING, Rule: processors.OneOf("api_key"),
-			Class: processors.Usage, Purpose: "how users log in"},
-		{Key: string(clusterCountKey), Type: attribute.INT64,
-			Class: processors.Usage, Purpose: "how many clusters a user manages"},
-	}
+	AuthMethodKey   = attribute.Key("clusterctl.auth.method")
+	ClusterCountKey = attribute.Key("clusterctl.clusters.count")
 )
-
-// Options is clusterctl's telemetry configuration.
-func Options(version string) []otelcli.Option {
-	return []otelcli.Option{
-		otelcli.WithServiceName("clusterctl"),
-		otelcli.WithVersion(version),
-		otelcli.WithEndpoint("http://localhost:4318"),
-		otelcli.WithFlagValues("provider", otelcli.OneOf("AWS", "GCP", "AZURE")),
-		otelcli.WithFlagValues("region", otelcli.Matching(`[A-Z0-9_]{2,32}`)),
-		otelcli.WithFlagValues("tier", otelcli.OneOf("M10", "M20", "M30")),
-		otelcli.WithFields(clusterFieldList...),
-		otelcli.WithOptOutEnv("CLUSTERCTL_NO_ANON_TELEMETRY"),
-		otelcli.WithTelemetryCommand(),
-		otelcli.WithDocsURL("https://github.com/cli-telemetry/otelcli#what-is-collected"),
-	}
-}
 
 // Cluster is one cluster in the local state file.
 type Cluster struct {
@@ -129,12 +107,12 @@ func NewRoot(version string) *cobra.Command {
 			_, span := otel.Tracer("clusterctl").Start(cmd.Context(), "clusters.load")
 			cs, err := load()
 			// A path is exactly what must not leave: the allowlist drops this.
-			span.SetAttributes(clusterCountKey.Int(len(cs)), attribute.String("file.path", stateFile()))
+			span.SetAttributes(ClusterCountKey.Int(len(cs)), attribute.String("file.path", stateFile()))
 			span.End()
 			if err != nil {
 				return err
 			}
-			otelcli.SetAttributes(cmd.Context(), clusterCountKey.Int(len(cs)))
+			trace.SpanFromContext(cmd.Context()).SetAttributes(ClusterCountKey.Int(len(cs)))
 			if output == "json" {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
@@ -188,7 +166,7 @@ func NewRoot(version string) *cobra.Command {
 			if len(apiKey) < 8 {
 				return errors.New("api key too short")
 			}
-			otelcli.SetAttributes(cmd.Context(), authMethodKey.String("api_key"))
+			trace.SpanFromContext(cmd.Context()).SetAttributes(AuthMethodKey.String("api_key"))
 			fmt.Fprintf(cmd.OutOrStdout(), "Logged in with key ending in %s.\n", apiKey[len(apiKey)-4:])
 			return nil
 		},

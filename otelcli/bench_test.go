@@ -1,0 +1,99 @@
+package otelcli
+
+import (
+	"io"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/cli-telemetry/otelcli/internal/spool"
+)
+
+func benchTree() *cobra.Command {
+	root := testTree()
+	root.SetOut(io.Discard)
+	root.SetErr(io.Discard)
+	return root
+}
+
+var benchArgs = []string{"cluster", "create", "--provider", "AWS", "--region", "US_EAST_1", "--name", "x"}
+
+// BenchmarkExecutePlain is the uninstrumented baseline: cobra alone.
+func BenchmarkExecutePlain(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		root := benchTree()
+		root.SetArgs(benchArgs)
+		root.Execute()
+	}
+}
+
+// BenchmarkExecuteInstrumented runs the same command through Execute with
+// telemetry on: consent, provider, span, attributes, allowlist and the
+// write to the spool on disk. Delivery (the network) is excluded.
+func BenchmarkExecuteInstrumented(b *testing.B) {
+	dir := b.TempDir()
+	b.Setenv("HOME", dir)
+	b.Setenv("XDG_CONFIG_HOME", dir+"/config")
+	b.Setenv("XDG_CACHE_HOME", dir+"/cache")
+	env := map[string]string{}
+	opts := append(append([]Option{}, appOpts...), WithDelivery(DeliveryNone), withArgs(benchArgs),
+		withLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }),
+		WithSpoolLimits(1<<30, 0))
+	// The first run shows the notice; measure the runs after it.
+	root := benchTree()
+	root.SetArgs(benchArgs)
+	Execute(root, opts...)
+	sp := spool.New(dir + "/cache/app/telemetry/spool")
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		root := benchTree()
+		root.SetArgs(benchArgs)
+		Execute(root, opts...)
+		// A real spool holds the few invocations not yet uploaded; drain
+		// it as the uploader would, off the clock.
+		if i++; i%20 == 0 {
+			b.StopTimer()
+			sp.Clear()
+			b.StartTimer()
+		}
+	}
+}
+
+// BenchmarkExecuteInstrumentedNoDisk is the in-process cost of the
+// instrumentation alone: as above, with the spans handed to an exporter that
+// discards them instead of the spool file.
+func BenchmarkExecuteInstrumentedNoDisk(b *testing.B) {
+	dir := b.TempDir()
+	b.Setenv("HOME", dir)
+	b.Setenv("XDG_CONFIG_HOME", dir+"/config")
+	b.Setenv("XDG_CACHE_HOME", dir+"/cache")
+	opts := append(append([]Option{}, appOpts...), WithDelivery(DeliveryNone), withArgs(benchArgs),
+		withLookupEnv(func(string) (string, bool) { return "", false }), withExporter(tracetest.NewNoopExporter()))
+	root := benchTree()
+	root.SetArgs(benchArgs)
+	Execute(root, opts...)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		root := benchTree()
+		root.SetArgs(benchArgs)
+		Execute(root, opts...)
+	}
+}
+
+// BenchmarkOptedOut is the cost of deciding that telemetry is off when the
+// environment says so: it must be under a microsecond and allocate nothing.
+func BenchmarkOptedOut(b *testing.B) {
+	env := map[string]string{"DO_NOT_TRACK": "1"}
+	c := newConfig(benchTree(), append(appOpts, withLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })))
+	b.ReportAllocs()
+	for b.Loop() {
+		if d, ok := decideFromEnv(c); !ok || d.Enabled {
+			b.Fatal("not opted out")
+		}
+	}
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Whole-process timings of clusterctl, uninstrumented vs instrumented, side by
+# side in one hyperfine run, with the telemetry backend
+#   (a) healthy on loopback, (b) refusing connections, (c) accepting and never
+#   answering.
+# Needs hyperfine (apt-get install hyperfine) and bin/clusterctl{,-plain}
+# (make clusterctl). Prints a Markdown table per case and the ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v hyperfine >/dev/null || { echo "bench needs hyperfine: apt-get install hyperfine" >&2; exit 1; }
+RUNS=${RUNS:-200}
+work=$(mktemp -d -t otelcli-bench.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/home/.cache/clusterctl/telemetry/upload.lock" ] && kill "$(cat "$work/home/.cache/clusterctl/telemetry/upload.lock")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# Backends, on loopback ports the script owns.
+cat >"$work/backends.go" <<'GO'
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"os"
+)
+
+// healthy answers every OTLP request with 200; hung accepts and never answers.
+func main() {
+	h, _ := net.Listen("tcp", "127.0.0.1:"+os.Args[1])
+	go http.Serve(h, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(200)
+	}))
+	hung, _ := net.Listen("tcp", "127.0.0.1:"+os.Args[2])
+	var held []net.Conn
+	for {
+		c, err := hung.Accept()
+		if err != nil {
+			return
+		}
+		held = append(held, c)
+	}
+}
+GO
+go build -o "$work/backends" "$work/backends.go"
+"$work/backends" 25318 25319 >/dev/null 2>&1 &
+pids+=($!)
+sleep 0.5
+refused=25320 # nothing listens there
+
+export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config XDG_CACHE_HOME=$work/home/.cache XDG_DATA_HOME=$work/home/.local/share
+mkdir -p "$XDG_CONFIG_HOME/clusterctl/telemetry"
+touch "$XDG_CONFIG_HOME/clusterctl/telemetry/notice-shown"
+unset CI DO_NOT_TRACK OTEL_SDK_DISABLED
+bin/clusterctl cluster create --provider AWS --region US_EAST_1 --name bench >/dev/null
+
+echo "clusterctl cluster list, $RUNS runs each, $(nproc) cores, $(go version | cut -d' ' -f3)"
+for case in "healthy:25318" "refusing:$refused" "hung:25319" "opted-out:25318"; do
+  name=${case%%:*} port=${case#*:}
+  echo
+  export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$port OTEL_EXPORTER_OTLP_TIMEOUT=2000
+  if [ "$name" = opted-out ]; then
+    echo "### telemetry off (DO_NOT_TRACK=1), backend healthy"
+    export DO_NOT_TRACK=1
+  else
+    echo "### backend $name (OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$port)"
+  fi
+  hyperfine -N --warmup 20 --runs "$RUNS" --export-markdown "$work/$name.md" --export-json "$work/$name.json" \
+    -n uninstrumented "bin/clusterctl-plain cluster list" \
+    -n instrumented "bin/clusterctl cluster list" >/dev/null
+  cat "$work/$name.md"
+  jq -r '.results as $r | ($r[0].median*1000) as $base | ($r[1].median*1000) as $inst
+    | "median: uninstrumented \($base*100|round/100) ms, instrumented \($inst*100|round/100) ms, added \((($inst-$base)*100|round/100)) ms, ratio \(($inst/$base)*100|round/100)"' "$work/$name.json"
+  # Let a background uploader finish or back off before the next case.
+  sleep 1
+done

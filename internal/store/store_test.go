@@ -1,0 +1,89 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func dirs(t *testing.T) Dirs {
+	d := t.TempDir()
+	return Dirs{Config: filepath.Join(d, "config"), Cache: filepath.Join(d, "cache")}
+}
+
+func TestInstallIDIsStableAndShared(t *testing.T) {
+	d := dirs(t)
+	ids := make([]string, 20)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			id, err := InstallID(d)
+			if err != nil {
+				t.Error(err)
+			}
+			ids[i] = id
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id != ids[0] || !isUUID(id) {
+			t.Fatalf("concurrent first runs disagree: %v", ids)
+		}
+	}
+	if again, _ := InstallID(d); again != ids[0] {
+		t.Fatal("install id changed")
+	}
+}
+
+func TestSettings(t *testing.T) {
+	d := dirs(t)
+	if s, err := ReadSettings(d); err != nil || s.Enabled != nil {
+		t.Fatalf("no file: %+v %v", s, err)
+	}
+	off := false
+	if err := WriteSettings(d, Settings{Enabled: &off, Changed: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := ReadSettings(d); err != nil || s.Enabled == nil || *s.Enabled {
+		t.Fatalf("round trip: %+v %v", s, err)
+	}
+	os.WriteFile(filepath.Join(d.Config, settingsFile), []byte("{"), 0o600)
+	if _, err := ReadSettings(d); err == nil {
+		t.Fatal("damaged settings accepted")
+	}
+	if entries, _ := os.ReadDir(d.Config); len(entries) != 1 {
+		t.Fatalf("temporary files left: %v", entries)
+	}
+}
+
+func TestNoticeAndHashKey(t *testing.T) {
+	d := dirs(t)
+	if NoticeShown(d) {
+		t.Fatal("shown before")
+	}
+	if err := MarkNoticeShown(d, time.Now()); err != nil || !NoticeShown(d) {
+		t.Fatal("marker")
+	}
+	k1, err := HashKey(d)
+	k2, _ := HashKey(d)
+	if err != nil || len(k1) != 32 || string(k1) != string(k2) {
+		t.Fatalf("hash key: %x %x %v", k1, k2, err)
+	}
+	if u := NewUUID(); !isUUID(u) || u[14] != '4' {
+		t.Fatalf("uuid %s", u)
+	}
+}
+
+func TestUnwritable(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(f, nil, 0o600)
+	d := Dirs{Config: filepath.Join(f, "x")}
+	if _, err := InstallID(d); err == nil {
+		t.Fatal("install id under a file")
+	}
+	if err := MarkNoticeShown(d, time.Now()); err == nil {
+		t.Fatal("marker under a file")
+	}
+}

@@ -1,0 +1,87 @@
+package otelcli_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/cli-telemetry/otelcli/otelcli"
+	"github.com/cli-telemetry/otelcli/processors"
+)
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{Use: "clusterctl"}
+	root.AddCommand(&cobra.Command{Use: "version", Run: func(cmd *cobra.Command, _ []string) {
+		fmt.Fprintln(cmd.OutOrStdout(), "clusterctl 1.0.0")
+	}})
+	return root
+}
+
+// The whole integration: Execute in place of root.Execute.
+func ExampleExecute() {
+	os.Setenv("DO_NOT_TRACK", "1") // this example must not write to your home directory
+	defer os.Unsetenv("DO_NOT_TRACK")
+	root := newRootCmd()
+	root.SetArgs([]string{"version"})
+	code := otelcli.Execute(root,
+		otelcli.WithServiceName("clusterctl"),
+		otelcli.WithVersion("1.0.0"),
+		otelcli.WithEndpoint("https://telemetry.example.com"),
+		otelcli.WithFlagValues("provider", otelcli.OneOf("AWS", "GCP", "AZURE")),
+		otelcli.WithFlagValues("region", otelcli.Matching(`[A-Z0-9_]{2,32}`)),
+		otelcli.WithTelemetryCommand(),
+	)
+	fmt.Println("exit code", code)
+	// Output:
+	// clusterctl 1.0.0
+	// exit code 0
+}
+
+// A command adds what it knows about its own run to the command span,
+// through the plain OpenTelemetry API. The attribute must be declared, or
+// the allowlist drops it.
+func ExampleWithFields() {
+	login := &cobra.Command{Use: "login", RunE: func(cmd *cobra.Command, _ []string) error {
+		trace.SpanFromContext(cmd.Context()).SetAttributes(attribute.String("clusterctl.auth.method", "api_key"))
+		return nil
+	}}
+	_ = otelcli.WithFields(processors.Field{
+		Key: "clusterctl.auth.method", Type: attribute.STRING, Rule: processors.OneOf("api_key", "browser"),
+		Class: processors.Usage, Purpose: "how users log in",
+	})
+	_ = login
+}
+
+// A child process joins the command's trace through TRACEPARENT.
+func ExampleEnviron() {
+	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{0x0a, 0xf7}, SpanID: trace.SpanID{0xb7}, TraceFlags: trace.FlagsSampled,
+	}))
+	c := exec.CommandContext(ctx, "terraform", "apply")
+	c.Env = otelcli.Environ(ctx, []string{"PATH=/usr/bin", "TRACEPARENT=stale"})
+	for _, kv := range c.Env {
+		if strings.HasPrefix(kv, "TRACEPARENT") || strings.HasPrefix(kv, "PATH") {
+			fmt.Println(kv)
+		}
+	}
+	// Output:
+	// PATH=/usr/bin
+	// TRACEPARENT=00-0af70000000000000000000000000000-b700000000000000-01
+}
+
+// A CLI names its failures with stable codes; the message never leaves.
+func ExampleWithErrorCode() {
+	err := otelcli.WithErrorCode(fmt.Errorf("cluster %s not found", "payments-prod"), "cluster_not_found")
+	var coder otelcli.ErrorCoder
+	fmt.Println(err, "->", errorsAs(err, &coder) && coder.ErrorCode() == "cluster_not_found")
+	// Output: cluster payments-prod not found -> true
+}
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }

@@ -107,7 +107,7 @@ func executingCommand(root *cobra.Command) *cobra.Command {
 // suggestion returns cobra's suggestion for an unknown command, only when
 // it names a real subcommand (so the typed word can never be taken for it).
 func suggestion(cmd *cobra.Command, err error) string {
-	for _, m := range suggestionRe.FindAllStringSubmatch(err.Error(), -1) {
+	for _, m := range suggestionRe().FindAllStringSubmatch(err.Error(), -1) {
 		for _, sub := range cmd.Commands() {
 			if sub.Name() == m[1] {
 				return sub.Name()

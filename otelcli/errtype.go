@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/pflag"
 )
@@ -57,7 +58,7 @@ const (
 	ErrTypeOther            = "_OTHER"
 )
 
-var codeRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.\-]{0,63}$`)
+var codeRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.\-]{0,63}$`) })
 
 // maxChain bounds cli.error.chain.
 const maxChain = 8
@@ -67,7 +68,7 @@ func classify(err error) (string, []string) {
 	chain := errorChain(err)
 	var coder ErrorCoder
 	if errors.As(err, &coder) {
-		if c := coder.ErrorCode(); codeRe.MatchString(c) {
+		if c := coder.ErrorCode(); codeRe().MatchString(c) {
 			return c, chain
 		}
 	}
@@ -173,4 +174,4 @@ func exitCode(err error) int {
 }
 
 // suggestionRe finds cobra's "Did you mean this?" list.
-var suggestionRe = regexp.MustCompile(`(?m)^\t(\S+)$`)
+var suggestionRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^\t(\S+)$`) })

@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -77,10 +78,10 @@ func newConfig(root *cobra.Command, opts []Option) *config {
 	return c
 }
 
-var nonAlnum = regexp.MustCompile(`[^A-Z0-9]+`)
+var nonAlnum = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Z0-9]+`) })
 
 func envPrefixFor(name string) string {
-	return strings.Trim(nonAlnum.ReplaceAllString(strings.ToUpper(name), "_"), "_") + "_"
+	return strings.Trim(nonAlnum().ReplaceAllString(strings.ToUpper(name), "_"), "_") + "_"
 }
 
 func (c *config) env(name string) string {

@@ -3,6 +3,7 @@ package processors
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
 	"sync"
@@ -73,24 +74,28 @@ func (r oneOf) Apply(v attribute.Value) (attribute.Value, bool) {
 	return v, ok
 }
 
-type matching struct{ re *regexp.Regexp }
+type matching struct {
+	expr string
+	re   func() *regexp.Regexp
+}
 
 // Matching accepts a string value only when expr matches the whole of it
 // (the expression is anchored for you). An invalid expression makes the
-// policy constructor fail.
+// policy constructor fail. The expression is checked at once and compiled
+// on first use, so rules declared at package level cost nothing at start-up.
 func Matching(expr string) Rule {
-	re, err := regexp.Compile(`^(?:` + expr + `)$`)
-	if err != nil {
+	anchored := `^(?:` + expr + `)$`
+	if _, err := syntax.Parse(anchored, syntax.Perl); err != nil {
 		return invalidRule{fmt.Errorf("processors: Matching(%q): %w", expr, err)}
 	}
-	return matching{re: re}
+	return &matching{expr: expr, re: lazyRegexp(anchored)}
 }
 
-func (r matching) Apply(v attribute.Value) (attribute.Value, bool) {
+func (r *matching) Apply(v attribute.Value) (attribute.Value, bool) {
 	if v.Type() != attribute.STRING {
 		return attribute.Value{}, false
 	}
-	return v, r.re.MatchString(v.AsString())
+	return v, r.re().MatchString(v.AsString())
 }
 
 // MaxLen accepts strings of at most n bytes that are valid UTF-8, and string
@@ -244,7 +249,7 @@ func Sanitized(s Sanitizer) Rule {
 // lowCardinalityName is what a span name, event name or scope name must look
 // like to leave the process: words made of letters, digits and a little
 // punctuation, no paths, no URLs, no '=' or '@'.
-var lowCardinalityName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.:\- ]{0,127}$`)
+var lowCardinalityName = lazyRegexp(`^[A-Za-z][A-Za-z0-9_.:\- ]{0,127}$`)
 
 // LowCardinalityName accepts names that look like identifiers or command
 // paths ("clusterctl cluster create", "HTTP GET", "db.query") and rejects
@@ -260,7 +265,7 @@ func LowCardinalityName() Rule {
 		if ok, hit := c.get(s); hit {
 			return v, ok
 		}
-		ok := lowCardinalityName.MatchString(s) && !longDigits.MatchString(s) &&
+		ok := lowCardinalityName().MatchString(s) && !longDigits().MatchString(s) &&
 			(!mayHoldSecret(s) || Redact.Sanitize(s) == s)
 		c.put(s, ok)
 		return v, ok
@@ -286,10 +291,10 @@ func mayHoldSecret(s string) bool {
 			}
 		}
 	}
-	return credentialWord.MatchString(s)
+	return credentialWord().MatchString(s)
 }
 
-var credentialWord = regexp.MustCompile(`(?i)bearer|basic|token|passw|pwd|secret|key|auth|credential|eyj|xox`)
+var credentialWord = lazyRegexp(`(?i)bearer|basic|token|passw|pwd|secret|key|auth|credential|eyj|xox`)
 
 // verdictCache remembers the verdicts on names: names are low-cardinality
 // by definition, and the full check runs every sanitizer. It stops
@@ -316,7 +321,7 @@ func (c *verdictCache) put(s string, ok bool) {
 	}
 }
 
-var longDigits = regexp.MustCompile(`[0-9]{5,}`)
+var longDigits = lazyRegexp(`[0-9]{5,}`)
 
 // describeRule is used in generated documentation.
 func describeRule(r Rule) string {
@@ -330,8 +335,8 @@ func describeRule(r Rule) string {
 		}
 		slices.Sort(vals)
 		return "one of " + strings.Join(vals, ", ")
-	case matching:
-		return "matches `" + strings.TrimSuffix(strings.TrimPrefix(r.re.String(), "^(?:"), ")$") + "`"
+	case *matching:
+		return "matches `" + r.expr + "`"
 	case described:
 		return r.text
 	case interface{ describe() string }:

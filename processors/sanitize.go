@@ -5,6 +5,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -23,7 +24,7 @@ func (f SanitizerFunc) Sanitize(s string) string { return f(s) }
 
 // replacement is one pattern a sanitizer masks and what it puts instead.
 type replacement struct {
-	re *regexp.Regexp
+	re func() *regexp.Regexp
 	// with builds the replacement for one match; nil means mask.
 	with func(match string) string
 	mask string
@@ -61,13 +62,13 @@ func (p *patternSanitizer) Sanitize(s string) string {
 
 func (p *patternSanitizer) once(s string) string {
 	for _, r := range p.reps {
-		if !r.re.MatchString(s) {
+		if !r.re().MatchString(s) {
 			continue
 		}
 		if r.with != nil {
-			s = r.re.ReplaceAllStringFunc(s, r.with)
+			s = r.re().ReplaceAllStringFunc(s, r.with)
 		} else {
-			s = r.re.ReplaceAllLiteralString(s, r.mask)
+			s = r.re().ReplaceAllLiteralString(s, r.mask)
 		}
 	}
 	return s
@@ -82,28 +83,28 @@ func chain(name string, parts ...*patternSanitizer) *patternSanitizer {
 }
 
 var (
-	emailRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
+	emailRe = lazyRegexp(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 
-	urlRe = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'<>\x60]+`)
+	urlRe = lazyRegexp(`[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'<>\x60]+`)
 
-	ipv4Re = regexp.MustCompile(`\b(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\b`)
+	ipv4Re = lazyRegexp(`\b(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\b`)
 	// ipv6Re finds candidates; netip decides.
-	ipv6Re = regexp.MustCompile(`[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%[0-9A-Za-z]+)?`)
+	ipv6Re = lazyRegexp(`[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%[0-9A-Za-z]+)?`)
 
-	pemRe         = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]{1,40}-----(?s:.*?)-----END [A-Z0-9 ]{1,40}-----`)
-	pemOpenRe     = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]{0,40}(?:KEY|CERTIFICATE)[A-Z0-9 ]{0,20}-----(?s:.*)`)
-	jwtRe         = regexp.MustCompile(`eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*`)
-	awsKeyRe      = regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA|AGPA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b`)
-	githubRe      = regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})\b`)
-	slackRe       = regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9\-]{8,}`)
-	bearerRe      = regexp.MustCompile(`(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*`)
-	keyValueRe    = regexp.MustCompile(`(?i)\b([a-z0-9_\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|credentials?|auth))(\s*[=:]\s*)([^\s"'<>,;&]+)`)
-	longHexRe     = regexp.MustCompile(`\b[0-9A-Fa-f]{32,}\b`)
-	longBase64Re  = regexp.MustCompile(`[A-Za-z0-9+/_\-]{32,}={0,2}`)
-	absPathRe     = regexp.MustCompile(`(^|[\s"'=(,\[{])(/[^\s"'<>:,;)\]}]+)`)
-	homePathRe    = regexp.MustCompile(`(^|[\s"'=(,\[{])~[/\\][^\s"'<>:,;)\]}]*`)
-	windowsPathRe = regexp.MustCompile(`\b[A-Za-z]:\\[^\s"'<>,;)\]}]*`)
-	uncPathRe     = regexp.MustCompile(`\\\\[A-Za-z0-9._\-]+\\[^\s"'<>,;)\]}]*`)
+	pemRe         = lazyRegexp(`-----BEGIN [A-Z0-9 ]{1,40}-----(?s:.*?)-----END [A-Z0-9 ]{1,40}-----`)
+	pemOpenRe     = lazyRegexp(`-----BEGIN [A-Z0-9 ]{0,40}(?:KEY|CERTIFICATE)[A-Z0-9 ]{0,20}-----(?s:.*)`)
+	jwtRe         = lazyRegexp(`eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*`)
+	awsKeyRe      = lazyRegexp(`\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA|AGPA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b`)
+	githubRe      = lazyRegexp(`\b(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})\b`)
+	slackRe       = lazyRegexp(`\bxox[abposr]-[A-Za-z0-9\-]{8,}`)
+	bearerRe      = lazyRegexp(`(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*`)
+	keyValueRe    = lazyRegexp(`(?i)\b([a-z0-9_\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|credentials?|auth))(\s*[=:]\s*)([^\s"'<>,;&]+)`)
+	longHexRe     = lazyRegexp(`\b[0-9A-Fa-f]{32,}\b`)
+	longBase64Re  = lazyRegexp(`[A-Za-z0-9+/_\-]{32,}={0,2}`)
+	absPathRe     = lazyRegexp(`(^|[\s"'=(,\[{])(/[^\s"'<>:,;)\]}]+)`)
+	homePathRe    = lazyRegexp(`(^|[\s"'=(,\[{])~[/\\][^\s"'<>:,;)\]}]*`)
+	windowsPathRe = lazyRegexp(`\b[A-Za-z]:\\[^\s"'<>,;)\]}]*`)
+	uncPathRe     = lazyRegexp(`\\\\[A-Za-z0-9._\-]+\\[^\s"'<>,;)\]}]*`)
 )
 
 func maskURL(u string) string {
@@ -163,11 +164,11 @@ var (
 		{re: githubRe, mask: "<github-token>"},
 		{re: slackRe, mask: "<slack-token>"},
 		{re: bearerRe, with: func(m string) string {
-			sub := bearerRe.FindStringSubmatch(m)
+			sub := bearerRe().FindStringSubmatch(m)
 			return sub[1] + sub[2] + "<token>"
 		}},
 		{re: keyValueRe, with: func(m string) string {
-			sub := keyValueRe.FindStringSubmatch(m)
+			sub := keyValueRe().FindStringSubmatch(m)
 			if sub[3] == "<redacted>" {
 				return m
 			}
@@ -178,11 +179,11 @@ var (
 	}}
 	pathSanitizer = &patternSanitizer{name: "paths", reps: []replacement{
 		{re: homePathRe, with: func(m string) string {
-			sub := homePathRe.FindStringSubmatch(m)
+			sub := homePathRe().FindStringSubmatch(m)
 			return sub[1] + "<path>"
 		}},
 		{re: absPathRe, with: func(m string) string {
-			sub := absPathRe.FindStringSubmatch(m)
+			sub := absPathRe().FindStringSubmatch(m)
 			return sub[1] + "<path>"
 		}},
 		{re: windowsPathRe, mask: "<path>"},
@@ -221,7 +222,7 @@ func RedactHomeDir(s string) string {
 	return strings.ReplaceAll(s, home, "~")
 }
 
-var funcNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.*()/\[\]\-~%,]{0,255}$`)
+var funcNameRe = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_.*()/\[\]\-~%,]{0,255}$`)
 
 const maxFrames = 32
 
@@ -248,7 +249,7 @@ func functionsOnly(s string) string {
 			}
 			line = line[:i]
 		}
-		if !funcNameRe.MatchString(line) {
+		if !funcNameRe().MatchString(line) {
 			continue
 		}
 		if n > 0 {
@@ -260,4 +261,10 @@ func functionsOnly(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// lazyRegexp compiles expr on first use: a CLI that is opted out, or that
+// never sanitizes, does not pay for compiling every pattern at start-up.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

@@ -75,16 +75,16 @@ func TestKeyedHash(t *testing.T) {
 
 // detectors are what each sanitizer promises never to leave in its output.
 var detectors = map[string][]func(string) bool{
-	"emails": {emailRe.MatchString},
-	"ips":    {ipv4Re.MatchString, hasIPv6},
-	"secrets": {pemRe.MatchString, jwtRe.MatchString, awsKeyRe.MatchString, githubRe.MatchString,
-		slackRe.MatchString, longHexRe.MatchString},
-	"paths": {absPathRe.MatchString, homePathRe.MatchString, windowsPathRe.MatchString},
+	"emails": {emailRe().MatchString},
+	"ips":    {ipv4Re().MatchString, hasIPv6},
+	"secrets": {pemRe().MatchString, jwtRe().MatchString, awsKeyRe().MatchString, githubRe().MatchString,
+		slackRe().MatchString, longHexRe().MatchString},
+	"paths": {absPathRe().MatchString, homePathRe().MatchString, windowsPathRe().MatchString},
 	"urls":  {urlWithSecrets},
 }
 
 func hasIPv6(s string) bool {
-	for _, c := range ipv6Re.FindAllString(s, -1) {
+	for _, c := range ipv6Re().FindAllString(s, -1) {
 		if maskIPv6(c) != c {
 			return true
 		}
@@ -93,7 +93,7 @@ func hasIPv6(s string) bool {
 }
 
 func urlWithSecrets(s string) bool {
-	for _, u := range urlRe.FindAllString(s, -1) {
+	for _, u := range urlRe().FindAllString(s, -1) {
 		if maskURL(u) != u {
 			return true
 		}
@@ -154,7 +154,7 @@ func FuzzFunctionsOnly(f *testing.F) {
 			t.Fatalf("not idempotent: %q then %q", out, again)
 		}
 		for line := range strings.SplitSeq(out, "\n") {
-			if line != "" && !funcNameRe.MatchString(line) {
+			if line != "" && !funcNameRe().MatchString(line) {
 				t.Fatalf("line %q is not a function name", line)
 			}
 		}

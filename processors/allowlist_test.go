@@ -374,3 +374,15 @@ func (nopProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 func (nopProcessor) OnEnd(sdktrace.ReadOnlySpan)                     {}
 func (nopProcessor) Shutdown(context.Context) error                  { return nil }
 func (nopProcessor) ForceFlush(context.Context) error                { return nil }
+
+func TestChars(t *testing.T) {
+	r := Chars("A-Za-z", "A-Za-z0-9_. :-", 1, 10)
+	for s, want := range map[string]bool{"app sub": true, "a-b:c.d_e": true, "9a": false, "": false, "abcdefghijk": false, "a/b": false, "a\xff": false} {
+		if _, ok := r.Apply(attribute.StringValue(s)); ok != want {
+			t.Errorf("Chars(%q) = %v, want %v", s, ok, want)
+		}
+	}
+	if _, err := NewPolicy(WithFields(Field{Key: "x", Rule: Chars("a", "a", 0, 1)})); err == nil {
+		t.Error("bad bounds accepted")
+	}
+}

@@ -24,7 +24,7 @@ type Policy struct {
 
 // scopeNameRule accepts Go import paths, the usual instrumentation scope
 // names.
-var scopeNameRule = Matching(`[A-Za-z0-9][A-Za-z0-9._/\-]{0,255}`)
+var scopeNameRule = Chars("A-Za-z0-9", "A-Za-z0-9._/-", 1, 256)
 
 // NewPolicy compiles the options into a policy. An invalid rule, an empty
 // key or an empty fallback name is an error here, so that nothing can fail

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -345,7 +346,11 @@ func TestOptedOutTouchesNothing(t *testing.T) {
 		for _, fresh := range []bool{true, false} {
 			h := newHome(t, "app", fresh)
 			before := treeFiles(t, h.dir)
+			goroutines := runtime.NumGoroutine()
 			r := execute(t, testTree(), []string{"cluster", "create", "--provider", "AWS"}, env, appOpts...)
+			if n := runtime.NumGoroutine(); n > goroutines {
+				t.Errorf("%v: %d goroutines left running, %d before", env, n, goroutines)
+			}
 			if r.code != 0 || r.stderr != "" {
 				t.Fatalf("%v: code %d stderr %q", env, r.code, r.stderr)
 			}

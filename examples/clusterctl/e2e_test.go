@@ -254,7 +254,8 @@ func TestKilledUploader(t *testing.T) {
 func TestInterrupt(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			u := newUser(t, true, "CLUSTERCTL_TELEMETRY_DELIVERY=none")
+			rcv := startReceiver(t, "")
+			u := newUser(t, true, "OTEL_EXPORTER_OTLP_ENDPOINT="+rcv.url())
 			states := map[string]string{}
 			for _, bin := range []string{plain, instrumented} {
 				cmd := exec.Command(bin, "cluster", "create", "--provider", "AWS", "--region", "US_EAST_1", "--name", fmt.Sprint("w", bin == plain), "--wait", "30s")
@@ -279,6 +280,10 @@ func TestInterrupt(t *testing.T) {
 			code := map[syscall.Signal]string{syscall.SIGINT: "130", syscall.SIGTERM: "143"}[sig]
 			if !strings.Contains(r.stdout, `"error.type": "interrupted"`) || !strings.Contains(r.stdout, `"process.exit.code": `+code) {
 				t.Fatalf("interrupted run not recorded:\n%s", r.stdout)
+			}
+			// The uploader started on the way out delivers it.
+			if !waitFor(20*time.Second, func() bool { return strings.Contains(string(rcv.bytes()), "interrupted") }) {
+				t.Fatal("the interrupted run was not delivered")
 			}
 		})
 	}

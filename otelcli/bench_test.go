@@ -19,6 +19,22 @@ func benchTree() *cobra.Command {
 
 var benchArgs = []string{"cluster", "create", "--provider", "AWS", "--region", "US_EAST_1", "--name", "x"}
 
+// benchSetup gives the benchmark a home of its own, telemetry on and no
+// delivery, and runs the command once: the first run only shows the notice.
+func benchSetup(b *testing.B, extra ...Option) (string, []Option) {
+	dir := b.TempDir()
+	b.Setenv("HOME", dir)
+	b.Setenv("XDG_CONFIG_HOME", dir+"/config")
+	b.Setenv("XDG_CACHE_HOME", dir+"/cache")
+	opts := append(append([]Option{}, appOpts...), WithDelivery(DeliveryNone), withArgs(benchArgs),
+		withLookupEnv(func(string) (string, bool) { return "", false }), WithSpoolLimits(1<<30, 0))
+	opts = append(opts, extra...)
+	root := benchTree()
+	root.SetArgs(benchArgs)
+	Execute(root, opts...)
+	return dir, opts
+}
+
 // BenchmarkExecutePlain is the uninstrumented baseline: cobra alone.
 func BenchmarkExecutePlain(b *testing.B) {
 	b.ReportAllocs()
@@ -33,18 +49,7 @@ func BenchmarkExecutePlain(b *testing.B) {
 // telemetry on: consent, provider, span, attributes, allowlist and the
 // write to the spool on disk. Delivery (the network) is excluded.
 func BenchmarkExecuteInstrumented(b *testing.B) {
-	dir := b.TempDir()
-	b.Setenv("HOME", dir)
-	b.Setenv("XDG_CONFIG_HOME", dir+"/config")
-	b.Setenv("XDG_CACHE_HOME", dir+"/cache")
-	env := map[string]string{}
-	opts := append(append([]Option{}, appOpts...), WithDelivery(DeliveryNone), withArgs(benchArgs),
-		withLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }),
-		WithSpoolLimits(1<<30, 0))
-	// The first run shows the notice; measure the runs after it.
-	root := benchTree()
-	root.SetArgs(benchArgs)
-	Execute(root, opts...)
+	dir, opts := benchSetup(b)
 	sp := spool.New(dir + "/cache/app/telemetry/spool")
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -67,15 +72,7 @@ func BenchmarkExecuteInstrumented(b *testing.B) {
 // instrumentation alone: as above, with the spans handed to an exporter that
 // discards them instead of the spool file.
 func BenchmarkExecuteInstrumentedNoDisk(b *testing.B) {
-	dir := b.TempDir()
-	b.Setenv("HOME", dir)
-	b.Setenv("XDG_CONFIG_HOME", dir+"/config")
-	b.Setenv("XDG_CACHE_HOME", dir+"/cache")
-	opts := append(append([]Option{}, appOpts...), WithDelivery(DeliveryNone), withArgs(benchArgs),
-		withLookupEnv(func(string) (string, bool) { return "", false }), withExporter(tracetest.NewNoopExporter()))
-	root := benchTree()
-	root.SetArgs(benchArgs)
-	Execute(root, opts...)
+	_, opts := benchSetup(b, withExporter(tracetest.NewNoopExporter()))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

@@ -2,7 +2,9 @@ package otelcli
 
 import "strings"
 
-const defaultNotice = `
+// noticeWhat says what is collected and what is not; the notice adds how
+// to see it and turn it off.
+const noticeWhat = `
 {{name}} collects anonymous usage data to learn which commands are used and
 how well they work: the command, the names of the flags you set, how long it
 took, whether it failed (the kind of error, not its message), the OS, the
@@ -11,22 +13,15 @@ It never collects arguments, file paths, flag values you type (except a
 few fixed choices such as a cloud provider), error messages, host or user
 names, or environment variables. This first run was not recorded.
 
-  See what is sent:   {{name}} telemetry show
+`
+
+const defaultNotice = noticeWhat + `  See what is sent:   {{name}} telemetry show
   Turn it off:        {{name}} telemetry disable
                       or set DO_NOT_TRACK=1 or {{prefix}}TELEMETRY_DISABLED=1
 {{more}}
 `
 
-const defaultNoticeNoCommand = `
-{{name}} collects anonymous usage data to learn which commands are used and
-how well they work: the command, the names of the flags you set, how long it
-took, whether it failed (the kind of error, not its message), the OS, the
-architecture and the {{name}} version, with a random install id.
-It never collects arguments, file paths, flag values you type (except a
-few fixed choices such as a cloud provider), error messages, host or user
-names, or environment variables. This first run was not recorded.
-
-  Turn it off:        set DO_NOT_TRACK=1 or {{prefix}}TELEMETRY_DISABLED=1
+const defaultNoticeNoCommand = noticeWhat + `  Turn it off:        set DO_NOT_TRACK=1 or {{prefix}}TELEMETRY_DISABLED=1
 {{more}}
 `
 

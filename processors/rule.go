@@ -162,24 +162,13 @@ func (e eachOf) Apply(v attribute.Value) (attribute.Value, bool) {
 	if v.Type() != attribute.STRINGSLICE {
 		return e.r.Apply(v)
 	}
-	in := v.AsStringSlice()
-	var out []string
-	for i, s := range in {
+	return mapStrings(v, func(s string) (string, bool) {
 		nv, ok := e.r.Apply(attribute.StringValue(s))
 		if !ok || nv.Type() != attribute.STRING {
-			return attribute.Value{}, false
+			return "", false
 		}
-		if ns := nv.AsString(); ns != s {
-			if out == nil {
-				out = slices.Clone(in)
-			}
-			out[i] = ns
-		}
-	}
-	if out != nil {
-		return attribute.StringSliceValue(out), true
-	}
-	return v, true
+		return nv.AsString(), true
+	})
 }
 
 func (e eachOf) describe() string { return describeRule(e.r) + " (each element)" }
@@ -227,23 +216,34 @@ func Sanitized(s Sanitizer) Rule {
 			}
 			return v, true
 		case attribute.STRINGSLICE:
-			in := v.AsStringSlice()
-			var out []string
-			for i, e := range in {
-				if o := s.Sanitize(e); o != e {
-					if out == nil {
-						out = slices.Clone(in)
-					}
-					out[i] = o
-				}
-			}
-			if out != nil {
-				return attribute.StringSliceValue(out), true
-			}
-			return v, true
+			return mapStrings(v, func(e string) (string, bool) { return s.Sanitize(e), true })
 		}
 		return v, true
 	})
+}
+
+// mapStrings applies f to every element of a string slice value, returning
+// v itself when nothing changed and rejecting the whole value when f
+// rejects an element.
+func mapStrings(v attribute.Value, f func(string) (string, bool)) (attribute.Value, bool) {
+	in := v.AsStringSlice()
+	var out []string
+	for i, s := range in {
+		ns, ok := f(s)
+		if !ok {
+			return attribute.Value{}, false
+		}
+		if ns != s {
+			if out == nil {
+				out = slices.Clone(in)
+			}
+			out[i] = ns
+		}
+	}
+	if out != nil {
+		return attribute.StringSliceValue(out), true
+	}
+	return v, true
 }
 
 // lowCardinalityName is what a span name, event name or scope name must look

@@ -142,17 +142,7 @@ func startReceiver(t *testing.T, addr string) *receiver {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	var l net.Listener
-	var err error
-	for range 50 {
-		if l, err = net.Listen("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := listen(t, addr)
 	r := &receiver{addr: l.Addr().String(), ids: map[string]int{}}
 	r.srv = &http.Server{
 		Handler: http.HandlerFunc(r.handle),
@@ -220,17 +210,7 @@ func waitFor(d time.Duration, cond func() bool) bool {
 // hungListener accepts connections and never answers.
 func hungListener(t *testing.T, addr string) (net.Listener, *atomic.Int64) {
 	t.Helper()
-	var l net.Listener
-	var err error
-	for range 50 {
-		if l, err = net.Listen("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := listen(t, addr)
 	accepted := &atomic.Int64{}
 	go func() {
 		var conns []net.Conn
@@ -249,4 +229,20 @@ func hungListener(t *testing.T, addr string) (net.Listener, *atomic.Int64) {
 		}
 	}()
 	return l, accepted
+}
+
+// listen binds addr on loopback, retrying for a while: the tests take a
+// port back from a server they just stopped.
+func listen(t *testing.T, addr string) net.Listener {
+	t.Helper()
+	var l net.Listener
+	var err error
+	for range 50 {
+		if l, err = net.Listen("tcp", addr); err == nil {
+			return l
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal(err)
+	return nil
 }

@@ -48,7 +48,7 @@ func TestSameOutputAsUninstrumented(t *testing.T) {
 			t.Errorf("clusterctl %s:\ninstrumented: %+v\nplain:        %+v", strings.Join(args, " "), got, want)
 		}
 	}
-	if !waitFor(20*time.Second, func() bool { return rcv.invocations() >= 13 }) {
+	if !waitFor(60*time.Second, func() bool { return rcv.invocations() >= 13 }) {
 		t.Fatalf("backend got %d invocations", rcv.invocations())
 	}
 }
@@ -96,7 +96,7 @@ func TestCanariesNeverLeave(t *testing.T) {
 	for _, args := range invocations {
 		u.run(instrumented, args...)
 	}
-	if !waitFor(20*time.Second, func() bool { return rcv.invocations() == len(invocations) }) {
+	if !waitFor(60*time.Second, func() bool { return rcv.invocations() == len(invocations) }) {
 		t.Fatalf("backend got %d of %d invocations", rcv.invocations(), len(invocations))
 	}
 	wire := string(rcv.bytes())

@@ -44,19 +44,35 @@ func ExampleExecute() {
 	// exit code 0
 }
 
-// A command adds what it knows about its own run to the command span,
-// through the plain OpenTelemetry API. The attribute must be declared, or
-// the allowlist drops it.
+// A command adds what it knows about its own run to the command span with
+// the plain OpenTelemetry API:
+//
+//	trace.SpanFromContext(cmd.Context()).SetAttributes(attribute.String("clusterctl.auth.method", "api_key"))
+//
+// The attribute must be declared, or the allowlist drops it. Fields lists
+// what a CLI so configured can send, for its documentation and its
+// collector's allowed keys.
 func ExampleWithFields() {
-	login := &cobra.Command{Use: "login", RunE: func(cmd *cobra.Command, _ []string) error {
-		trace.SpanFromContext(cmd.Context()).SetAttributes(attribute.String("clusterctl.auth.method", "api_key"))
-		return nil
-	}}
-	_ = otelcli.WithFields(processors.Field{
+	authMethod := otelcli.WithFields(processors.Field{
 		Key: "clusterctl.auth.method", Type: attribute.STRING, Rule: processors.OneOf("api_key", "browser"),
 		Class: processors.Usage, Purpose: "how users log in",
 	})
-	_ = login
+	fields, err := otelcli.Fields(authMethod, otelcli.WithFlagValues("provider", otelcli.OneOf("AWS", "GCP")))
+	if err != nil {
+		panic(err)
+	}
+	library := map[string]bool{}
+	for _, f := range processors.DefaultFields() {
+		library[f.Key] = true
+	}
+	for _, f := range fields {
+		if !library[f.Key] {
+			fmt.Printf("%s: %s\n", f.Key, f.RuleText())
+		}
+	}
+	// Output:
+	// clusterctl.auth.method: string, one of api_key, browser
+	// cli.flag.provider: any, one of AWS, GCP (each element)
 }
 
 // A child process joins the command's trace through TRACEPARENT.

@@ -43,7 +43,8 @@ func ExecuteContext(ctx context.Context, root *cobra.Command, opts ...Option) in
 	}
 	r := &run{cfg: c, root: root}
 	r.dirs, r.dirsErr = store.DefaultDirs(c.serviceName)
-	if c.telemetryCmd {
+	if c.telemetryCmd && !hasCommand(root, "telemetry") {
+		// A CLI that already has a "telemetry" command keeps its own.
 		root.AddCommand(newTelemetryCmd(r))
 	}
 	r.decision = decide(c, r.dirs, r.dirsErr)
@@ -51,6 +52,15 @@ func ExecuteContext(ctx context.Context, root *cobra.Command, opts ...Option) in
 		return plain(ctx, root)
 	}
 	return r.execute(ctx)
+}
+
+func hasCommand(root *cobra.Command, name string) bool {
+	for _, c := range root.Commands() {
+		if c.Name() == name || c.HasAlias(name) {
+			return true
+		}
+	}
+	return false
 }
 
 func plain(ctx context.Context, root *cobra.Command) int {

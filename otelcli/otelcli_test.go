@@ -533,3 +533,24 @@ func TestCompletionNotRecorded(t *testing.T) {
 		t.Fatalf("completion recorded")
 	}
 }
+
+func TestOwnTelemetryCommandKept(t *testing.T) {
+	newHome(t, "app", false)
+	root := testTree()
+	root.AddCommand(&cobra.Command{Use: "telemetry", Run: func(cmd *cobra.Command, _ []string) {
+		fmt.Fprintln(cmd.OutOrStdout(), "the CLI's own")
+	}})
+	r := execute(t, root, []string{"telemetry"}, nil, append(appOpts, WithTelemetryCommand())...)
+	if r.stdout != "the CLI's own\n" {
+		t.Fatalf("got %q", r.stdout)
+	}
+}
+
+func TestHiddenCommand(t *testing.T) {
+	h := newHome(t, "app", false)
+	root := testTree()
+	execute(t, root, []string{"hidden"}, nil, appOpts...)
+	if s, _ := commandSpan(t, h, "app"); s.Name != "app hidden" {
+		t.Fatalf("hidden command span %q", s.Name)
+	}
+}

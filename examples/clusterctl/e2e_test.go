@@ -269,6 +269,8 @@ func TestInterrupt(t *testing.T) {
 					cmd.Process.Kill()
 					t.Fatal("command did not start waiting")
 				}
+				// Signals are watched once a command has run for 50 ms.
+				time.Sleep(200 * time.Millisecond)
 				cmd.Process.Signal(sig)
 				err := cmd.Wait()
 				states[bin] = fmt.Sprint(err)

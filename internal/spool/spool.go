@@ -93,16 +93,26 @@ func (s *Spool) Write(data []byte, id string) (string, error) {
 
 // Files lists the spooled invocations, oldest first.
 func (s *Spool) Files() ([]Entry, error) {
+	files, _, err := s.list()
+	return files, err
+}
+
+// list reads the directory once: the invocations, oldest first, and the
+// temporary files of writes in progress (or of killed processes).
+func (s *Spool) list() (files []Entry, tmps []string, err error) {
 	des, err := os.ReadDir(s.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
+		return nil, nil, fmt.Errorf("spool: %w", err)
 	}
-	var out []Entry
 	for _, de := range des {
 		n := de.Name()
+		if strings.HasPrefix(n, tmpPrefix) {
+			tmps = append(tmps, n)
+			continue
+		}
 		if !strings.HasSuffix(n, ext) || strings.HasPrefix(n, ".") || de.IsDir() {
 			continue
 		}
@@ -115,10 +125,10 @@ func (s *Spool) Files() ([]Entry, error) {
 			e = Entry{Size: info.Size(), Time: info.ModTime()}
 		}
 		e.Path = filepath.Join(s.Dir, n)
-		out = append(out, e)
+		files = append(files, e)
 	}
-	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(filepath.Base(a.Path), filepath.Base(b.Path)) })
-	return out, nil
+	slices.SortFunc(files, func(a, b Entry) int { return strings.Compare(filepath.Base(a.Path), filepath.Base(b.Path)) })
+	return files, tmps, nil
 }
 
 // parseName reads the time and size from a spool file's name,
@@ -146,18 +156,15 @@ func parseName(name string) (Entry, bool) {
 // invocations were dropped.
 func (s *Spool) Trim() int {
 	now := s.now()
-	if des, err := os.ReadDir(s.Dir); err == nil {
-		for _, de := range des {
-			if strings.HasPrefix(de.Name(), tmpPrefix) {
-				if info, err := de.Info(); err == nil && now.Sub(info.ModTime()) > time.Minute {
-					os.Remove(filepath.Join(s.Dir, de.Name()))
-				}
-			}
-		}
-	}
-	files, err := s.Files()
+	files, tmps, err := s.list()
 	if err != nil {
 		return 0
+	}
+	for _, n := range tmps {
+		p := filepath.Join(s.Dir, n)
+		if info, err := os.Stat(p); err == nil && now.Sub(info.ModTime()) > time.Minute {
+			os.Remove(p)
+		}
 	}
 	dropped := 0
 	var total int64

@@ -108,3 +108,22 @@ func TestUnwritable(t *testing.T) {
 		t.Fatal("spool under a file")
 	}
 }
+
+func TestStaleTemporaryFiles(t *testing.T) {
+	sp := New(t.TempDir())
+	stale, fresh := filepath.Join(sp.Dir, tmpPrefix+"killed"), filepath.Join(sp.Dir, tmpPrefix+"writing")
+	os.WriteFile(stale, []byte("half"), 0o600)
+	os.WriteFile(fresh, []byte("half"), 0o600)
+	old := time.Now().Add(-2 * time.Minute)
+	os.Chtimes(stale, old, old)
+	sp.Trim()
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("a killed writer's temporary file was kept")
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Error("a write in progress was removed")
+	}
+	if files, _ := sp.Files(); len(files) != 0 {
+		t.Errorf("temporary files listed as invocations: %v", files)
+	}
+}

@@ -15,7 +15,7 @@ import (
 // commandAttributes describes what was run without what was typed: the
 // command path comes from the command tree, flags by name, values only for
 // allowlisted flags that pass their rule, positional arguments by count.
-func commandAttributes(cmd *cobra.Command, c *config, hashKey []byte) []attribute.KeyValue {
+func commandAttributes(cmd *cobra.Command, c *config, hashKey func() []byte) []attribute.KeyValue {
 	root := cmd.Root()
 	attrs := []attribute.KeyValue{
 		processors.KeyCommandPath.String(cmd.CommandPath()),
@@ -46,7 +46,7 @@ func commandAttributes(cmd *cobra.Command, c *config, hashKey []byte) []attribut
 
 // flagValue returns the value to record for an allowlisted flag. A slice
 // flag is recorded as a string slice, and only when every element passes.
-func flagValue(f *pflag.Flag, fr flagRule, hashKey []byte) (attribute.Value, bool) {
+func flagValue(f *pflag.Flag, fr flagRule, hashKey func() []byte) (attribute.Value, bool) {
 	if sv, ok := f.Value.(pflag.SliceValue); ok {
 		elems := sv.GetSlice()
 		for i, e := range elems {
@@ -65,9 +65,9 @@ func flagValue(f *pflag.Flag, fr flagRule, hashKey []byte) (attribute.Value, boo
 	return attribute.StringValue(v), true
 }
 
-func checkValue(v string, fr flagRule, hashKey []byte) (string, bool) {
+func checkValue(v string, fr flagRule, hashKey func() []byte) (string, bool) {
 	if fr.hashed {
-		h, err := processors.KeyedHash(hashKey)
+		h, err := processors.KeyedHash(hashKey())
 		if err != nil {
 			return "", false
 		}

@@ -42,7 +42,7 @@ type session struct {
 	tp       *sdktrace.TracerProvider
 	buf      *bufferProcessor
 	spool    *spool.Spool
-	hashKey  []byte
+	hashKey  func() []byte
 	span     trace.Span
 	start    time.Time
 	finished sync.Once
@@ -69,14 +69,15 @@ func newSession(ctx context.Context, r *run, execID string, rate float64) (*sess
 		return nil, err
 	}
 	s := &session{r: r, execID: execID, spool: sp, start: time.Now(), done: make(chan struct{})}
-	for _, fr := range c.flagRules {
-		if fr.hashed {
-			if s.hashKey, err = store.HashKey(r.dirs); err != nil {
-				return nil, err
-			}
-			break
+	// The key is read (or created) only when a hashed flag is set.
+	s.hashKey = sync.OnceValue(func() []byte {
+		k, err := store.HashKey(r.dirs)
+		if err != nil {
+			r.debugf("hash key: %v", err)
+			return nil
 		}
-	}
+		return k
+	})
 	policy, err := processors.NewPolicy(processors.WithFields(c.policyFields()...))
 	if err != nil {
 		return nil, fmt.Errorf("telemetry policy: %w", err)

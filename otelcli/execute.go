@@ -155,7 +155,7 @@ func (r *run) execute(ctx context.Context) int {
 	if !sampled(execID, rate) {
 		return plain(ctx, r.root)
 	}
-	sess, err := newSession(ctx, r, execID, rate)
+	sess, err := newSession(r, execID, rate)
 	if err != nil {
 		r.debugf("telemetry off for this run: %v", err)
 		return plain(ctx, r.root)
@@ -165,5 +165,11 @@ func (r *run) execute(ctx context.Context) int {
 }
 
 func isCompletion(args []string) bool {
-	return len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd)
+	return len(args) > 0 && isCompletionName(args[0])
+}
+
+// isCompletionName reports whether name is cobra's hidden command for
+// shell completion, which the shell runs on every <TAB>.
+func isCompletionName(name string) bool {
+	return name == cobra.ShellCompRequestCmd || name == cobra.ShellCompNoDescRequestCmd
 }

@@ -46,10 +46,9 @@ type session struct {
 	span     trace.Span
 	start    time.Time
 	finished sync.Once
-	done     chan struct{}
 }
 
-func newSession(ctx context.Context, r *run, execID string, rate float64) (*session, error) {
+func newSession(r *run, execID string, rate float64) (*session, error) {
 	c := r.cfg
 	if r.dirsErr != nil {
 		return nil, r.dirsErr
@@ -68,7 +67,7 @@ func newSession(ctx context.Context, r *run, execID string, rate float64) (*sess
 	if err != nil {
 		return nil, err
 	}
-	s := &session{r: r, execID: execID, spool: sp, start: time.Now(), done: make(chan struct{})}
+	s := &session{r: r, execID: execID, spool: sp, start: time.Now()}
 	// The key is read (or created) only when a hashed flag is set.
 	s.hashKey = sync.OnceValue(func() []byte {
 		k, err := store.HashKey(r.dirs)
@@ -255,11 +254,10 @@ func (s *session) execute(ctx context.Context) (code int) {
 // and a signal may all try.
 func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 	s.finished.Do(func() {
-		defer close(s.done)
 		if cmd == nil {
 			cmd = s.r.root
 		}
-		if isCompletion([]string{cmd.Name()}) || isTelemetryCommand(cmd) {
+		if isCompletionName(cmd.Name()) || isTelemetryCommand(cmd) {
 			// The telemetry commands never report themselves: "disable" must
 			// not send, and the others are about telemetry, not usage.
 			s.consent.Set(false)
@@ -268,26 +266,7 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 		s.span.SetAttributes(commandAttributes(cmd, s.r.cfg, s.hashKey)...)
 		s.span.SetAttributes(semconv.ProcessExitCode(code))
 		if code != 0 || err != nil || kind != "" {
-			typ, chain := kind, []string(nil)
-			if err != nil {
-				var t string
-				t, chain = classify(err)
-				if typ == "" {
-					typ = t
-				}
-				if typ == ErrTypeUnknownCommand {
-					if sug := suggestion(cmd, err); sug != "" {
-						s.span.SetAttributes(processors.KeyCommandSuggestion.String(sug))
-					}
-				}
-			}
-			if typ == "" {
-				typ = ErrTypeOther
-			}
-			s.span.SetAttributes(semconv.ErrorTypeKey.String(typ))
-			if len(chain) > 0 {
-				s.span.SetAttributes(processors.KeyErrorChain.StringSlice(chain))
-			}
+			s.span.SetAttributes(failureAttributes(cmd, err, kind)...)
 			s.span.SetStatus(codes.Error, "")
 		}
 		s.span.End()
@@ -299,6 +278,33 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 			s.deliver(kind == ErrTypeInterrupted)
 		}
 	})
+}
+
+// failureAttributes say how a command failed: error.type (kind when the
+// library knows it, else from the error), the chain of error types, and
+// for an unknown command cobra's suggestion.
+func failureAttributes(cmd *cobra.Command, err error, kind string) []attribute.KeyValue {
+	typ, chain := kind, []string(nil)
+	if err != nil {
+		var t string
+		t, chain = classify(err)
+		if typ == "" {
+			typ = t
+		}
+	}
+	if typ == "" {
+		typ = ErrTypeOther
+	}
+	attrs := []attribute.KeyValue{semconv.ErrorTypeKey.String(typ)}
+	if len(chain) > 0 {
+		attrs = append(attrs, processors.KeyErrorChain.StringSlice(chain))
+	}
+	if typ == ErrTypeUnknownCommand {
+		if sug := suggestion(cmd, err); sug != "" {
+			attrs = append(attrs, processors.KeyCommandSuggestion.String(sug))
+		}
+	}
+	return attrs
 }
 
 // bufferProcessor keeps the spans of the invocation in memory and writes

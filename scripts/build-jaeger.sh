@@ -11,6 +11,11 @@ dir=$(go mod download -json "github.com/jaegertracing/jaeger@$version" | sed -n 
 [ -d "$dir" ] || { echo "jaeger module not downloaded" >&2; exit 1; }
 rm -rf "$build" && mkdir -p "$build" "$(dirname "$out")"
 cp -r "$dir" "$build/src" && chmod -R u+w "$build/src"
-(cd "$build/src" && go build -trimpath -ldflags="-s -w" -o "$out" ./cmd/jaeger)
+(cd "$build/src" && go build -trimpath -ldflags="-s -w" -o "$out" ./cmd/jaeger) &
+pid=$!
+# A dot every 10 s, so that a person sees the build is alive.
+while kill -0 "$pid" 2>/dev/null; do sleep 10; kill -0 "$pid" 2>/dev/null && printf '.'; done
+echo
+wait "$pid"
 rm -rf "$build"
 echo ">> built $out"

@@ -2,6 +2,8 @@ package otelcli
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
@@ -56,4 +58,23 @@ func (t *globalTracer) Start(ctx context.Context, name string, opts ...trace.Spa
 		return noopTracer.Start(ctx, name, opts...)
 	}
 	return tp.Tracer(t.name, t.opts...).Start(ctx, name, opts...)
+}
+
+// currentRun receives the errors OpenTelemetry reports through its global
+// error handler, when otelcli installed it.
+var currentRun atomic.Pointer[run]
+
+// quietErrors makes OpenTelemetry's own error reports (a malformed
+// OTEL_RESOURCE_ATTRIBUTES, say) go to otelcli's debug output instead of the
+// default handler, which logs to the user's terminal. A handler the author
+// set is left alone.
+func quietErrors(r *run) {
+	currentRun.Store(r)
+	if strings.HasSuffix(fmt.Sprintf("%T", otel.GetErrorHandler()), "errorhandler.ErrDelegator") {
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+			if r := currentRun.Load(); r != nil {
+				r.debugf("opentelemetry: %v", err)
+			}
+		}))
+	}
 }

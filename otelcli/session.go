@@ -93,6 +93,7 @@ func newSession(r *run, execID string, rate float64) (*session, error) {
 	}
 	s.consent = processors.NewConsentSwitch(true)
 	s.buf = &bufferProcessor{exp: exp}
+	quietErrors(r)
 	s.tp = sdktrace.NewTracerProvider(
 		sdktrace.WithResource(s.resource(installID, rate)),
 		sdktrace.WithSampler(processors.ConsentSampler(s.consent, sdktrace.AlwaysSample())),

@@ -53,6 +53,21 @@ func TestSameOutputAsUninstrumented(t *testing.T) {
 	}
 }
 
+// Malformed OpenTelemetry variables make the SDK report errors through its
+// global handler, whose default writes to stderr: the user must not see
+// them.
+func TestMalformedOTelEnvironment(t *testing.T) {
+	bad := []string{"OTEL_RESOURCE_ATTRIBUTES=garbage,%zz=1", "OTEL_EXPORTER_OTLP_HEADERS=;;;", "OTEL_EXPORTER_OTLP_TIMEOUT=soon",
+		"OTEL_EXPORTER_OTLP_ENDPOINT=::not a url", "OTEL_TRACES_SAMPLER=bogus", "OTEL_BSP_MAX_QUEUE_SIZE=-1"}
+	on := newUser(t, true, bad...)
+	off := newUser(t, true, bad...)
+	for _, args := range session[:9] {
+		if got, want := on.run(instrumented, args...), off.run(plain, args...); got != want {
+			t.Errorf("clusterctl %s:\ninstrumented: %+v\nplain:        %+v", strings.Join(args, " "), got, want)
+		}
+	}
+}
+
 func canary() string {
 	b := make([]byte, 6)
 	rand.Read(b)

@@ -83,9 +83,8 @@ func checkValue(v string, fr flagRule, hashKey func() []byte) (string, bool) {
 	return out.AsString(), true
 }
 
-// executingCommand finds the command cobra is running, from outside it: the
-// deepest command whose flags have been parsed. It is used when the command
-// does not return (a panic, a signal).
+// executingCommand finds the command cobra is running: the deepest command
+// whose flags have been parsed. It must run on cobra's goroutine.
 func executingCommand(root *cobra.Command) *cobra.Command {
 	var found *cobra.Command
 	var walk func(*cobra.Command)

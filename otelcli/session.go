@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,6 +47,9 @@ type session struct {
 	span     trace.Span
 	start    time.Time
 	finished sync.Once
+	// running is the command cobra runs, noted from cobra's own goroutine
+	// (see noteRunningCommand) for the paths where it does not return it.
+	running atomic.Pointer[cobra.Command]
 }
 
 func newSession(r *run, execID string, rate float64) (*session, error) {
@@ -232,6 +236,8 @@ func (s *session) execute(ctx context.Context) (code int) {
 	)
 	ctx = context.WithValue(ctx, commandSpanKey{}, s.span)
 
+	noteRunningCommand(s)
+	defer current.Store(nil)
 	stop := s.watchSignals()
 	defer stop()
 
@@ -241,7 +247,7 @@ func (s *session) execute(ctx context.Context) (code int) {
 			// Panicking (or runtime.Goexit): record it without recovering,
 			// so the panic goes on exactly as it would have.
 			s.recordPanic()
-			s.finish(executingCommand(root), nil, 2, ErrTypePanic)
+			s.finish(s.runningCommand(), nil, 2, ErrTypePanic)
 		}
 	}()
 	cmd, err := root.ExecuteContextC(ctx)
@@ -249,6 +255,36 @@ func (s *session) execute(ctx context.Context) (code int) {
 	code = exitCode(err)
 	s.finish(cmd, err, code, "")
 	return code
+}
+
+// current is the session whose command cobra is about to run.
+var (
+	current        atomic.Pointer[session]
+	initializeOnce sync.Once
+)
+
+// noteRunningCommand makes s the current session and, once per process,
+// registers a cobra initializer: cobra calls it on its own goroutine right
+// before the command's hooks and Run, after its flags are parsed, which is
+// where the running command can be found without racing with cobra. A
+// signal or a panic later in the command then knows which command it was.
+func noteRunningCommand(s *session) {
+	current.Store(s)
+	initializeOnce.Do(func() {
+		cobra.OnInitialize(func() {
+			if s := current.Load(); s != nil {
+				s.running.Store(executingCommand(s.r.root))
+			}
+		})
+	})
+}
+
+// runningCommand is the command noted before it ran, or the root.
+func (s *session) runningCommand() *cobra.Command {
+	if c := s.running.Load(); c != nil {
+		return c
+	}
+	return s.r.root
 }
 
 // finish ends the span and spools it, once: the command's return, a panic

@@ -70,7 +70,7 @@ func (s *session) onSignal(ch chan os.Signal, quit chan struct{}) {
 		if sig == syscall.SIGTERM {
 			code = 143
 		}
-		s.finish(executingCommand(s.r.root), errInterrupted, code, ErrTypeInterrupted)
+		s.finish(s.runningCommand(), errInterrupted, code, ErrTypeInterrupted)
 		signal.Stop(ch)
 		syscall.Kill(os.Getpid(), sig.(syscall.Signal))
 	case <-quit:

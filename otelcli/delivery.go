@@ -138,6 +138,8 @@ func runUploader(ctx context.Context, c *config) int {
 		return 0
 	}
 	cfg := r.uploadConfig(sp)
+	// How long an uploader keeps retrying a failing backend (default 2 min);
+	// tests shorten it so that no process of theirs outlives them.
 	if v := c.env("OTELCLI_UPLOAD_LIFETIME"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
 			cfg.Lifetime = d

@@ -2,11 +2,13 @@ package upload
 
 import (
 	"context"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -276,5 +278,50 @@ func TestBackoff(t *testing.T) {
 	}
 	if parseRetryAfter("7", time.Now()) != 7*time.Second || parseRetryAfter("soon", time.Now()) != 0 {
 		t.Error("Retry-After parsing")
+	}
+}
+
+// TestHonoursOTLPEnvironment: headers and compression are applied by the
+// exporter from the environment; the CA certificate (and the timeout) by
+// the uploader, which hands the exporter its own HTTP client.
+func TestHonoursOTLPEnvironment(t *testing.T) {
+	var mu sync.Mutex
+	var gotKey, gotEncoding string
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		gotKey, gotEncoding = r.Header.Get("X-Api-Key"), r.Header.Get("Content-Encoding")
+		mu.Unlock()
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=secret-key")
+	t.Setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
+	cfg, sp := setup(t, srv.URL)
+	cfg.Env = func(k string) (string, bool) {
+		v, ok := map[string]string{"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE": ca}[k]
+		return v, ok
+	}
+	fill(t, sp, 2)
+	if err := Run(t.Context(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if pending(sp) != 0 || gotKey != "secret-key" || gotEncoding != "gzip" {
+		t.Fatalf("pending %d, header %q, encoding %q", pending(sp), gotKey, gotEncoding)
+	}
+
+	// Without the CA the TLS handshake fails and the files stay.
+	cfg2, sp2 := setup(t, srv.URL)
+	cfg2.Lifetime = 300 * time.Millisecond
+	fill(t, sp2, 1)
+	Run(t.Context(), cfg2)
+	if pending(sp2) != 1 {
+		t.Fatal("sent to an untrusted server")
 	}
 }

@@ -181,9 +181,9 @@ func Run(ctx context.Context, cfg Config) error {
 			cfg.Logf("another uploader is running")
 			return nil
 		}
-		err = drain(ctx, cfg, client, rec, timeout)
+		emptied, err := drain(ctx, cfg, client, rec, timeout)
 		lk.unlock()
-		if err != nil || ctx.Err() != nil {
+		if err != nil || !emptied || ctx.Err() != nil {
 			return err
 		}
 		// A command may have spooled a file after the last listing and seen
@@ -194,20 +194,22 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 }
 
+// drain sends the spool until it is empty (emptied), or until the deadline
+// or the backoff stop it.
 func drain(ctx context.Context, cfg Config, client interface {
 	UploadTraces(context.Context, []*tracepb.ResourceSpans) error
-}, rec *recorder, timeout time.Duration) error {
+}, rec *recorder, timeout time.Duration) (emptied bool, err error) {
 	for {
 		st := ReadState(cfg.StateDir)
 		if wait := time.Until(st.NextAttempt); wait > 0 {
 			dl, _ := ctx.Deadline()
 			if time.Now().Add(wait).After(dl) {
 				cfg.Logf("next attempt at %s is past this uploader's deadline", st.NextAttempt.Format(time.RFC3339))
-				return nil
+				return false, nil
 			}
 			select {
 			case <-ctx.Done():
-				return nil
+				return false, nil
 			case <-time.After(wait):
 			}
 		}
@@ -216,10 +218,10 @@ func drain(ctx context.Context, cfg Config, client interface {
 		}
 		files, err := cfg.Spool.Files()
 		if err != nil {
-			return err
+			return false, err
 		}
 		if len(files) == 0 {
-			return writeState(cfg.StateDir, State{})
+			return true, writeState(cfg.StateDir, State{})
 		}
 		batch, rs := load(cfg, files)
 		if len(rs) == 0 {
@@ -238,7 +240,7 @@ func drain(ctx context.Context, cfg Config, client interface {
 			cfg.Logf("sent %d invocations", len(batch))
 			remove(batch)
 			if err := writeState(cfg.StateDir, State{}); err != nil {
-				return err
+				return false, err
 			}
 		case rejected:
 			cfg.Logf("backend rejected %d invocations for good (HTTP %d): dropping them: %v", len(batch), status, err)
@@ -252,11 +254,11 @@ func drain(ctx context.Context, cfg Config, client interface {
 			st.NextAttempt = time.Now().Add(wait)
 			cfg.Logf("upload failed (HTTP %d): %v; next attempt in %s", status, err, wait)
 			if err := writeState(cfg.StateDir, st); err != nil {
-				return err
+				return false, err
 			}
 		}
 		if ctx.Err() != nil {
-			return nil
+			return false, nil
 		}
 	}
 }

@@ -115,15 +115,28 @@ func (u *user) spooled() int {
 }
 
 // stopUploader ends a background uploader left by the test, so that every
-// process a test starts stops with it.
+// process a test starts stops with it, and waits until its lock is free.
 func (u *user) stopUploader() {
-	b, err := os.ReadFile(filepath.Join(u.cacheDir(), "upload.lock"))
+	path := filepath.Join(u.cacheDir(), "upload.lock")
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return
 	}
 	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	waitFor(10*time.Second, func() bool {
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+			return false
+		}
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return true
+	})
 }
 
 // receiver is a loopback OTLP/HTTP backend that records raw request bodies

@@ -253,8 +253,13 @@ func TestKilledUploader(t *testing.T) {
 		t.Fatalf("%d invocations spooled after the kill", n)
 	}
 	rcv := startReceiver(t, addr)
-	u.run(instrumented, "__otelcli_upload")
-	if rcv.invocations() != 3 || u.spooled() != 0 {
+	// Another run's uploader may have started meanwhile and be backing off:
+	// stop whichever holds the lock, then drain.
+	if !waitFor(30*time.Second, func() bool {
+		u.stopUploader()
+		u.run(instrumented, "__otelcli_upload")
+		return rcv.invocations() == 3
+	}) || u.spooled() != 0 {
 		t.Fatalf("%d delivered, %d left", rcv.invocations(), u.spooled())
 	}
 	for id, n := range rcv.ids {

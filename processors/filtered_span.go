@@ -77,7 +77,7 @@ func (c *resourceCache) get(p *Policy, r *resource.Resource) *resource.Resource 
 	defer c.mu.Unlock()
 	if c.orig != r || c.filtered == nil && r != nil {
 		c.orig = r
-		c.filtered, c.dropped = p.Resource(r)
+		c.filtered, _ = p.Resource(r)
 	}
 	return c.filtered
 }

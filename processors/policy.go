@@ -193,11 +193,11 @@ type resourceCache struct {
 	mu       sync.Mutex
 	orig     *resource.Resource
 	filtered *resource.Resource
-	dropped  int
 }
 
 // Resource returns the resource to send in place of r, and how many of its
-// attributes were dropped.
+// attributes were dropped (the SDK's Resource has no dropped count to put it
+// in, so it is reported here).
 func (p *Policy) Resource(r *resource.Resource) (*resource.Resource, int) {
 	if r == nil {
 		return nil, 0

@@ -256,7 +256,7 @@ var lowCardinalityName = Chars("A-Za-z", "A-Za-z0-9_. :-", 1, 128).(*charset)
 // anything that could carry user data (paths, URLs, e-mail addresses, long
 // runs of digits that look like ids, or anything a sanitizer would mask).
 func LowCardinalityName() Rule {
-	c := &verdictCache{}
+	c := &nameVerdicts
 	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
 		if v.Type() != attribute.STRING {
 			return attribute.Value{}, false
@@ -291,10 +291,16 @@ func mayHoldSecret(s string) bool {
 			}
 		}
 	}
-	return credentialWord().MatchString(s)
+	lower := strings.ToLower(s)
+	for _, w := range credentialWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
 }
 
-var credentialWord = lazyRegexp(`(?i)bearer|basic|token|passw|pwd|secret|key|auth|credential|eyj|xox`)
+var credentialWords = []string{"bearer", "basic", "token", "passw", "pwd", "secret", "key", "auth", "credential", "eyj", "xox"}
 
 // verdictCache remembers the verdicts on names: names are low-cardinality
 // by definition, and the full check runs every sanitizer. It stops
@@ -304,6 +310,10 @@ type verdictCache struct {
 	m sync.Map
 	n atomic.Int64
 }
+
+// nameVerdicts is shared by every LowCardinalityName rule: the verdict
+// depends on the name alone, and a CLI builds a new policy on every run.
+var nameVerdicts verdictCache
 
 const maxVerdicts = 4096
 

@@ -97,6 +97,11 @@ func decide(c *config, dirs store.Dirs, dirsErr error) Decision {
 	if d, ok := decideFromEnv(c); ok {
 		return d
 	}
+	return decideFromSettings(c, dirs, dirsErr)
+}
+
+// decideFromSettings applies the persisted setting, then the default.
+func decideFromSettings(c *config, dirs store.Dirs, dirsErr error) Decision {
 	if dirsErr != nil {
 		return Decision{Source: "settings file"}
 	}

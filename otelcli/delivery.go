@@ -82,7 +82,19 @@ func spawnUploader() error {
 	return cmd.Process.Release()
 }
 
-// endpoint is the URL spans are posted to, or "" to let the exporter read
+// newSpool is the spool of the CLI's state dirs, with the author's bounds.
+func (c *config) newSpool(d store.Dirs) *spool.Spool {
+	sp := spool.New(filepath.Join(d.Cache, "spool"))
+	if c.spoolMaxBytes > 0 {
+		sp.MaxBytes = c.spoolMaxBytes
+	}
+	if c.spoolMaxAge > 0 {
+		sp.MaxAge = c.spoolMaxAge
+	}
+	return sp
+}
+
+// uploadEndpoint is the URL spans are posted to, or "" to let the exporter read
 // OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT itself.
 func (c *config) uploadEndpoint() string {
 	if v := c.env(c.envPrefix + "OTEL_EXPORTER_OTLP_ENDPOINT"); v != "" {
@@ -126,13 +138,7 @@ func runUploader(ctx context.Context, c *config) int {
 	if r.dirsErr != nil {
 		return 0
 	}
-	sp := spool.New(filepath.Join(r.dirs.Cache, "spool"))
-	if c.spoolMaxBytes > 0 {
-		sp.MaxBytes = c.spoolMaxBytes
-	}
-	if c.spoolMaxAge > 0 {
-		sp.MaxAge = c.spoolMaxAge
-	}
+	sp := c.newSpool(r.dirs)
 	if d := decide(c, r.dirs, nil); !d.Enabled {
 		// Opted out since the spans were spooled: send nothing.
 		return 0

@@ -42,12 +42,20 @@ func ExecuteContext(ctx context.Context, root *cobra.Command, opts ...Option) in
 		return runUploader(ctx, c)
 	}
 	r := &run{cfg: c, root: root}
-	r.dirs, r.dirsErr = store.DefaultDirs(c.serviceName)
+	d, fromEnv := decideFromEnv(c)
+	if !fromEnv || c.telemetryCmd {
+		// Opted out by the environment, a CLI without the telemetry
+		// command needs no path at all.
+		r.dirs, r.dirsErr = store.DefaultDirs(c.serviceName)
+	}
 	if c.telemetryCmd && !hasCommand(root, "telemetry") {
 		// A CLI that already has a "telemetry" command keeps its own.
 		root.AddCommand(newTelemetryCmd(r))
 	}
-	r.decision = decide(c, r.dirs, r.dirsErr)
+	if !fromEnv {
+		d = decideFromSettings(c, r.dirs, r.dirsErr)
+	}
+	r.decision = d
 	if !r.decision.Enabled {
 		return plain(ctx, root)
 	}

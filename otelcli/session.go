@@ -57,13 +57,7 @@ func newSession(r *run, execID string, rate float64) (*session, error) {
 	if r.dirsErr != nil {
 		return nil, r.dirsErr
 	}
-	sp := spool.New(filepath.Join(r.dirs.Cache, "spool"))
-	if c.spoolMaxBytes > 0 {
-		sp.MaxBytes = c.spoolMaxBytes
-	}
-	if c.spoolMaxAge > 0 {
-		sp.MaxAge = c.spoolMaxAge
-	}
+	sp := c.newSpool(r.dirs)
 	if err := sp.Ensure(); err != nil {
 		return nil, err
 	}

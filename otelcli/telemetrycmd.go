@@ -100,7 +100,7 @@ DO_NOT_TRACK=1, OTEL_TRACES_EXPORTER=none, %sTELEMETRY_DISABLED=1.`, name, r.cfg
 				return err
 			}
 			if r.dirsErr == nil {
-				_ = spool.New(filepath.Join(r.dirs.Cache, "spool")).Clear()
+				_ = r.cfg.newSpool(r.dirs).Clear()
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "Telemetry disabled. Nothing more will be sent, and nothing queued will be.")
 			return nil

@@ -60,7 +60,7 @@ type Field struct {
 	// with Key is covered (Key then usually ends in '.').
 	Key    string
 	Prefix bool
-	// Type the value must have; attribute.INVALID accepts any type.
+	// Type the value must have; attribute.EMPTY accepts any type.
 	Type attribute.Type
 	// Rule the value must pass; nil accepts any value of Type.
 	Rule Rule
@@ -83,7 +83,7 @@ func (f Field) where() Where {
 // RuleText describes the values the field accepts, for documentation.
 func (f Field) RuleText() string {
 	t := "any"
-	if f.Type != attribute.INVALID {
+	if f.Type != attribute.EMPTY {
 		t = strings.ToLower(f.Type.String())
 	}
 	if f.Rule == nil {
@@ -104,10 +104,10 @@ func (f Field) validate() error {
 
 // check applies the field's type and rule to v.
 func (f Field) check(v attribute.Value) (attribute.Value, bool) {
-	if f.Type != attribute.INVALID && v.Type() != f.Type {
+	if f.Type != attribute.EMPTY && v.Type() != f.Type {
 		return attribute.Value{}, false
 	}
-	if v.Type() == attribute.INVALID {
+	if v.Type() == attribute.EMPTY {
 		return attribute.Value{}, false
 	}
 	if f.Rule == nil {

@@ -26,9 +26,13 @@ func tryLock(path string) (*lock, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
 	f.Close()
 	return &lock{path: path}, true, nil
+}
+
+// markHolder writes this process's id in the lock file.
+func (l *lock) markHolder() {
+	os.WriteFile(l.path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
 }
 
 func (l *lock) unlock() { os.Remove(l.path) }

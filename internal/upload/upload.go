@@ -181,6 +181,7 @@ func Run(ctx context.Context, cfg Config) error {
 			cfg.Logf("another uploader is running")
 			return nil
 		}
+		lk.markHolder()
 		emptied, err := drain(ctx, cfg, client, rec, timeout)
 		lk.unlock()
 		if err != nil || !emptied || ctx.Err() != nil {

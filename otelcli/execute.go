@@ -93,6 +93,7 @@ func newConfig(root *cobra.Command, opts []Option) *config {
 	if c.envPrefix == "" {
 		c.envPrefix = envPrefixFor(c.serviceName)
 	}
+	c.ci = sync.OnceValue(func() string { return detect.CI(c.lookupEnv) })
 	return c
 }
 
@@ -112,7 +113,9 @@ func (c *config) debug() bool {
 	return b
 }
 
-func (c *config) inCI() string { return detect.CI(c.lookupEnv) }
+// inCI is the CI system, read from the environment once per run: the
+// notice, the resource and the delivery mode all ask.
+func (c *config) inCI() string { return c.ci() }
 
 // run is one invocation of the CLI.
 type run struct {

@@ -69,6 +69,7 @@ type config struct {
 	lookupEnv     func(string) (string, bool)
 	args          []string
 	exporter      sdktrace.SpanExporter // replaces the spool, in benchmarks
+	ci            func() string
 }
 
 // WithServiceName sets service.name and, unless WithEnvPrefix is given, the

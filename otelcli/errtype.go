@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/spf13/pflag"
+
+	"github.com/cli-telemetry/otelcli/processors"
 )
 
 // ErrorCoder is implemented by errors that carry a stable, low-cardinality
@@ -61,7 +63,7 @@ const (
 var codeRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.\-]{0,63}$`) })
 
 // maxChain bounds cli.error.chain.
-const maxChain = 8
+const maxChain = processors.MaxErrorChain
 
 // classify returns error.type and the chain of error types for err.
 func classify(err error) (string, []string) {

@@ -7,6 +7,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/cli-telemetry/otelcli/processors"
 )
 
 // recordPanic adds an exception event to the span. It runs in a deferred
@@ -28,7 +30,7 @@ func (s *session) recordPanic() {
 		} else if f.Function != "" && (afterPanic || !strings.HasPrefix(f.Function, "runtime.")) {
 			names = append(names, f.Function)
 		}
-		if !more || len(names) >= 32 {
+		if !more || len(names) >= processors.MaxStackFrames {
 			break
 		}
 	}

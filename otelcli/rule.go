@@ -25,4 +25,4 @@ func (hashedRule) Apply(v attribute.Value) (attribute.Value, bool) { return v, f
 // and the same value hashes differently on every install.
 func Hashed() processors.Rule { return hashedRule{} }
 
-var hashedValue = processors.Describe(processors.Matching(`h:[0-9a-f]{24}`), "keyed hash")
+var hashedValue = processors.KeyedHashValue()

@@ -138,8 +138,8 @@ func (s *session) resource(installID string, rate float64) *resource.Resource {
 	c := s.r.cfg
 	attrs := []attribute.KeyValue{
 		semconv.ServiceName(c.serviceName),
-		semconv.OSTypeKey.String(osType()),
-		semconv.HostArchKey.String(hostArch()),
+		semconv.OSTypeKey.String(detect.OSType()),
+		semconv.HostArchKey.String(detect.HostArch()),
 		semconv.ProcessRuntimeName("go"),
 		semconv.ProcessRuntimeVersion(runtime.Version()),
 		semconv.TelemetrySDKName("opentelemetry"),
@@ -166,25 +166,6 @@ func (s *session) resource(installID string, rate float64) *resource.Resource {
 		attrs = append(attrs, processors.KeyAgent.String(a))
 	}
 	return resource.NewWithAttributes(semconv.SchemaURL, attrs...)
-}
-
-func osType() string {
-	if runtime.GOOS == "dragonfly" {
-		return "dragonflybsd"
-	}
-	return runtime.GOOS
-}
-
-func hostArch() string {
-	switch runtime.GOARCH {
-	case "386":
-		return "x86"
-	case "arm":
-		return "arm32"
-	case "ppc64", "ppc64le":
-		return "ppc64"
-	}
-	return runtime.GOARCH
 }
 
 func installSource() string {

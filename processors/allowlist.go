@@ -52,14 +52,7 @@ func (a *Allowlist) OnEnd(s sdktrace.ReadOnlySpan) {
 	if s == nil {
 		return
 	}
-	a.next.OnEnd(a.Filter(s))
-}
-
-// Filter returns the view of s that the policy allows. It is what OnEnd
-// forwards; it is exported for tests and for exporters that filter
-// themselves.
-func (a *Allowlist) Filter(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
-	return newFilteredSpan(s, a.policy, &a.cache)
+	a.next.OnEnd(newFilteredSpan(s, a.policy, &a.cache))
 }
 
 // Shutdown shuts the next processor down.

@@ -45,7 +45,7 @@ func TestAllowlistRules(t *testing.T) {
 	fields := []Field{
 		{Key: "cli.flag.provider", Type: attribute.STRING, Rule: OneOf("AWS", "GCP")},
 		{Key: "cli.flag.region", Type: attribute.STRING, Rule: Matching(`[A-Z0-9_]{2,8}`)},
-		{Key: "app.note", Type: attribute.STRING, Rule: All(MaxLen(40), Sanitized(Redact))},
+		{Key: "app.note", Type: attribute.STRING, Rule: All(MaxLen(40), Sanitized(Redact()))},
 		{Key: "app.", Prefix: true, Type: attribute.INT64},
 		{Key: "app.names", Type: attribute.STRINGSLICE, Rule: All(MaxItems(2), EachOf(OneOf("a", "b")))},
 	}

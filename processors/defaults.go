@@ -1,11 +1,14 @@
 package processors
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/cli-telemetry/otelcli/internal/detect"
 )
 
 // Attribute keys that otelcli defines where the semantic conventions have
@@ -28,28 +31,8 @@ const (
 	KeySampleRate        = attribute.Key("cli.sample_rate")
 )
 
-// Value sets shared by the detectors and the policy, so that a value the
-// library can produce is always one the policy accepts.
-var (
-	CISystems = []string{
-		"github_actions", "gitlab_ci", "circleci", "travis_ci", "jenkins", "azure_pipelines",
-		"buildkite", "bitbucket_pipelines", "teamcity", "aws_codebuild", "drone", "appveyor",
-		"semaphore", "generic",
-	}
-	InstallSources = []string{
-		"homebrew", "scoop", "winget", "chocolatey", "snap", "flatpak", "nix", "go_install",
-		"npm", "system_package", "unknown",
-	}
-	Agents = []string{
-		"claude_code", "cursor", "gemini_cli", "codex", "github_copilot", "windsurf", "replit",
-		"opencode", "vscode_terminal", "jetbrains_terminal", "unknown_agent",
-	}
-	OSTypes = []string{
-		"linux", "darwin", "windows", "freebsd", "netbsd", "openbsd", "dragonflybsd",
-		"solaris", "aix", "z_os",
-	}
-	HostArchs = []string{"amd64", "arm32", "arm64", "ia64", "ppc32", "ppc64", "s390x", "x86"}
-)
+// MaxErrorChain is the most error types cli.error.chain holds.
+const MaxErrorChain = 8
 
 // The rules the default fields use: character sets, not regular
 // expressions, so that they cost nothing to build on each run of a CLI.
@@ -60,7 +43,7 @@ var (
 	flagNameRule   = Describe(EachOf(Chars("A-Za-z0-9", "A-Za-z0-9_-", 1, 64)), "flag names")
 	errorTypeChars = Chars("A-Za-z0-9_.*/[]-", "A-Za-z0-9_.*/[]-", 1, 128)
 	errorTypeRule  = Describe(errorTypeChars, "an error kind or Go type name")
-	errorChainRule = Describe(All(MaxItems(8), EachOf(errorTypeChars)), "up to 8 Go type names")
+	errorChainRule = Describe(All(MaxItems(MaxErrorChain), EachOf(errorTypeChars)), fmt.Sprintf("up to %d Go type names", MaxErrorChain))
 )
 
 // DefaultFields declares every attribute the otelcli package produces, and
@@ -76,17 +59,17 @@ var defaultFields = sync.OnceValue(func() []Field {
 		// Resource: what program, on what kind of system.
 		{Key: string(semconv.ServiceNameKey), Type: attribute.STRING, Rule: nameRule, Where: OnResource, Class: SystemMetadata, Purpose: "which CLI sent the record", Example: "clusterctl"},
 		{Key: string(semconv.ServiceVersionKey), Type: attribute.STRING, Rule: versionRule, Where: OnResource, Class: SystemMetadata, Purpose: "which release is in use", Example: "1.4.2"},
-		{Key: string(semconv.OSTypeKey), Type: attribute.STRING, Rule: OneOf(OSTypes...), Where: OnResource, Class: SystemMetadata, Purpose: "which operating systems to support", Example: "linux"},
+		{Key: string(semconv.OSTypeKey), Type: attribute.STRING, Rule: OneOf(detect.OSTypes()...), Where: OnResource, Class: SystemMetadata, Purpose: "which operating systems to support", Example: "linux"},
 		{Key: string(semconv.OSVersionKey), Type: attribute.STRING, Rule: versionRule, Where: OnResource, Class: SystemMetadata, Purpose: "which OS releases to support (kernel or OS version, no host name)", Example: "6.1.0"},
-		{Key: string(semconv.HostArchKey), Type: attribute.STRING, Rule: OneOf(HostArchs...), Where: OnResource, Class: SystemMetadata, Purpose: "which architectures to build for", Example: "amd64"},
+		{Key: string(semconv.HostArchKey), Type: attribute.STRING, Rule: OneOf(detect.HostArchs()...), Where: OnResource, Class: SystemMetadata, Purpose: "which architectures to build for", Example: "amd64"},
 		{Key: string(semconv.ProcessRuntimeNameKey), Type: attribute.STRING, Rule: OneOf("go"), Where: OnResource, Class: SystemMetadata, Purpose: "runtime of the CLI", Example: "go"},
 		{Key: string(semconv.ProcessRuntimeVersionKey), Type: attribute.STRING, Rule: versionRule, Where: OnResource, Class: SystemMetadata, Purpose: "Go version the CLI was built with", Example: "go1.26.8"},
 		{Key: string(semconv.TelemetrySDKNameKey), Type: attribute.STRING, Rule: OneOf("opentelemetry"), Where: OnResource, Class: SystemMetadata, Purpose: "telemetry SDK (set by OpenTelemetry)", Example: "opentelemetry"},
 		{Key: string(semconv.TelemetrySDKLanguageKey), Type: attribute.STRING, Rule: OneOf("go"), Where: OnResource, Class: SystemMetadata, Purpose: "telemetry SDK language (set by OpenTelemetry)", Example: "go"},
 		{Key: string(semconv.TelemetrySDKVersionKey), Type: attribute.STRING, Rule: versionRule, Where: OnResource, Class: SystemMetadata, Purpose: "telemetry SDK version (set by OpenTelemetry)", Example: "1.47.0"},
-		{Key: string(KeyCISystem), Type: attribute.STRING, Rule: OneOf(CISystems...), Where: OnResource, Class: SystemMetadata, Purpose: "how much use is automated, and on which CI vendor (the vendor only)", Example: "github_actions"},
-		{Key: string(KeyInstallSource), Type: attribute.STRING, Rule: OneOf(InstallSources...), Where: OnResource, Class: SystemMetadata, Purpose: "which distribution channels matter (the channel only, never the path)", Example: "homebrew"},
-		{Key: string(KeyAgent), Type: attribute.STRING, Rule: OneOf(Agents...), Where: OnResource, Class: SystemMetadata, Purpose: "whether an AI coding agent or an editor runs the CLI (its name only)", Example: "claude_code"},
+		{Key: string(KeyCISystem), Type: attribute.STRING, Rule: OneOf(detect.CISystems()...), Where: OnResource, Class: SystemMetadata, Purpose: "how much use is automated, and on which CI vendor (the vendor only)", Example: "github_actions"},
+		{Key: string(KeyInstallSource), Type: attribute.STRING, Rule: OneOf(detect.InstallSources()...), Where: OnResource, Class: SystemMetadata, Purpose: "which distribution channels matter (the channel only, never the path)", Example: "homebrew"},
+		{Key: string(KeyAgent), Type: attribute.STRING, Rule: OneOf(detect.Agents()...), Where: OnResource, Class: SystemMetadata, Purpose: "whether an AI coding agent or an editor runs the CLI (its name only)", Example: "claude_code"},
 		{Key: string(KeyStdinTerminal), Type: attribute.BOOL, Where: OnResource, Class: SystemMetadata, Purpose: "interactive or scripted use", Example: "true"},
 		{Key: string(KeyStdoutTerminal), Type: attribute.BOOL, Where: OnResource, Class: SystemMetadata, Purpose: "interactive or scripted use", Example: "true"},
 		{Key: string(KeyStderrTerminal), Type: attribute.BOOL, Where: OnResource, Class: SystemMetadata, Purpose: "interactive or scripted use", Example: "true"},
@@ -107,7 +90,7 @@ var defaultFields = sync.OnceValue(func() []Field {
 
 		// Exception events for panics.
 		{Key: string(semconv.ExceptionTypeKey), Type: attribute.STRING, Rule: errorTypeRule, Where: OnEvent, Class: Usage, Purpose: "kind of a panic", Example: "panic"},
-		{Key: string(semconv.ExceptionStacktraceKey), Type: attribute.STRING, Rule: Describe(Sanitized(FunctionsOnly), "function names only"), Where: OnEvent, Class: Usage, Purpose: "where a panic happened: function names only, no file paths, arguments or message", Example: "main.run\\nmain.main"},
+		{Key: string(semconv.ExceptionStacktraceKey), Type: attribute.STRING, Rule: Describe(Sanitized(FunctionsOnly()), "function names only"), Where: OnEvent, Class: Usage, Purpose: "where a panic happened: function names only, no file paths, arguments or message", Example: "main.run\\nmain.main"},
 	}
 })
 

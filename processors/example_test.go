@@ -17,7 +17,7 @@ func ExampleNewAllowlist() {
 	exported := tracetest.NewSpanRecorder() // stands in for a batch processor and exporter
 	allow, err := processors.NewAllowlist(exported, processors.WithFields(
 		processors.Field{Key: "app.region", Type: attribute.STRING, Rule: processors.Matching(`[a-z]{2}-[a-z]+-[0-9]`)},
-		processors.Field{Key: "app.note", Type: attribute.STRING, Rule: processors.Sanitized(processors.Redact)},
+		processors.Field{Key: "app.note", Type: attribute.STRING, Rule: processors.Sanitized(processors.Redact())},
 	))
 	if err != nil {
 		panic(err)
@@ -59,7 +59,7 @@ func ExampleNewConsentGate() {
 }
 
 func ExampleRedact() {
-	fmt.Println(processors.Redact.Sanitize("open /home/bob/.kube/config for bob@example.com at 10.0.0.7 with token=abc123"))
+	fmt.Println(processors.Redact().Sanitize("open /home/bob/.kube/config for bob@example.com at 10.0.0.7 with token=abc123"))
 	// Output: open <path> for <email> at <ip> with token=<redacted>
 }
 

@@ -51,6 +51,24 @@ const (
 	OnScope
 )
 
+// String names the places, as the README's table does ("resource, span").
+// The zero value means on spans.
+func (w Where) String() string {
+	if w == 0 {
+		w = OnSpan
+	}
+	var parts []string
+	for _, p := range []struct {
+		w    Where
+		name string
+	}{{OnResource, "resource"}, {OnSpan, "span"}, {OnEvent, "panic event"}, {OnLink, "link"}, {OnScope, "scope"}} {
+		if w&p.w != 0 {
+			parts = append(parts, p.name)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Field declares one attribute that may leave the process. Every attribute
 // the library or a CLI emits is declared once, and from that declaration come
 // the allowlist enforced here, the collector's allowed keys and the

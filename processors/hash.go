@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // MinHashKeyLen is the shortest key [KeyedHash] accepts.
@@ -24,6 +26,36 @@ func KeyedHash(key []byte) (Sanitizer, error) {
 		m := hmac.New(sha256.New, k)
 		m.Write([]byte(s))
 		sum := m.Sum(nil)
-		return "h:" + hex.EncodeToString(sum[:12])
+		return hashPrefix + hex.EncodeToString(sum[:hashBytes])
 	}), nil
 }
+
+// A keyed hash is "h:" and 12 bytes of the HMAC in lower-case hex.
+const (
+	hashPrefix = "h:"
+	hashBytes  = 12
+)
+
+// KeyedHashValue accepts exactly the values [KeyedHash] produces, under any
+// key: the rule of a field whose values are hashed on the user's machine.
+func KeyedHashValue() Rule { return keyedHashRule{} }
+
+type keyedHashRule struct{}
+
+func (keyedHashRule) Apply(v attribute.Value) (attribute.Value, bool) {
+	if v.Type() != attribute.STRING {
+		return attribute.Value{}, false
+	}
+	s := v.AsString()
+	if len(s) != len(hashPrefix)+2*hashBytes || s[:len(hashPrefix)] != hashPrefix {
+		return attribute.Value{}, false
+	}
+	for i := len(hashPrefix); i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return attribute.Value{}, false
+		}
+	}
+	return v, true
+}
+
+func (keyedHashRule) describe() string { return "a keyed hash" }

@@ -141,11 +141,6 @@ func MaxItems(n int) Rule {
 	}), fmt.Sprintf("at most %d items", n))
 }
 
-// OfType accepts only values of type t.
-func OfType(t attribute.Type) Rule {
-	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) { return v, v.Type() == t })
-}
-
 // EachOf applies r to every element of a string slice, dropping the whole
 // value if any element is rejected, so that a list of flag names is held to
 // the same rule as one name.
@@ -266,7 +261,7 @@ func LowCardinalityName() Rule {
 			return v, ok
 		}
 		ok := lowCardinalityName.match(s) && !hasLongDigits(s) &&
-			(!mayHoldSecret(s) || Redact.Sanitize(s) == s)
+			(!mayHoldSecret(s) || allSanitizer.Sanitize(s) == s)
 		c.put(s, ok)
 		return v, ok
 	})

@@ -2,7 +2,6 @@ package processors
 
 import (
 	"net/netip"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -82,29 +81,50 @@ func chain(name string, parts ...*patternSanitizer) *patternSanitizer {
 	return c
 }
 
+// The patterns the sanitizers look for: the one source of these rules, from
+// which the bundled collector's blocked values are generated too
+// ([SanitizerPatterns]).
+const (
+	emailPattern = `[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`
+	urlPattern   = `[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'<>\x60]+`
+	ipv4Pattern  = `\b(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\b`
+	// ipv6Pattern finds candidates; netip decides.
+	ipv6Pattern        = `[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%[0-9A-Za-z]+)?`
+	pemPattern         = `-----BEGIN [A-Z0-9 ]{1,40}-----(?s:.*?)-----END [A-Z0-9 ]{1,40}-----`
+	pemOpenPattern     = `-----BEGIN [A-Z0-9 ]{0,40}(?:KEY|CERTIFICATE)[A-Z0-9 ]{0,20}-----(?s:.*)`
+	jwtPattern         = `eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*`
+	awsKeyPattern      = `\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA|AGPA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b`
+	githubPattern      = `\b(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})\b`
+	slackPattern       = `\bxox[abposr]-[A-Za-z0-9\-]{8,}`
+	bearerPattern      = `(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*`
+	keyValuePattern    = `(?i)\b([a-z0-9_\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|credentials?|auth))(\s*[=:]\s*)([^\s"'<>,;&]+)`
+	longHexPattern     = `\b[0-9A-Fa-f]{32,}\b`
+	longBase64Pattern  = `[A-Za-z0-9+/_\-]{32,}={0,2}`
+	absPathPattern     = `(^|[\s"'=(,\[{])(/[^\s"'<>:,;)\]}]+)`
+	homePathPattern    = `(^|[\s"'=(,\[{])~[/\\][^\s"'<>:,;)\]}]*`
+	windowsPathPattern = `\b[A-Za-z]:\\[^\s"'<>,;)\]}]*`
+	uncPathPattern     = `\\\\[A-Za-z0-9._\-]+\\[^\s"'<>,;)\]}]*`
+)
+
 var (
-	emailRe = lazyRegexp(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
-
-	urlRe = lazyRegexp(`[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'<>\x60]+`)
-
-	ipv4Re = lazyRegexp(`\b(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\b`)
-	// ipv6Re finds candidates; netip decides.
-	ipv6Re = lazyRegexp(`[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%[0-9A-Za-z]+)?`)
-
-	pemRe         = lazyRegexp(`-----BEGIN [A-Z0-9 ]{1,40}-----(?s:.*?)-----END [A-Z0-9 ]{1,40}-----`)
-	pemOpenRe     = lazyRegexp(`-----BEGIN [A-Z0-9 ]{0,40}(?:KEY|CERTIFICATE)[A-Z0-9 ]{0,20}-----(?s:.*)`)
-	jwtRe         = lazyRegexp(`eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*`)
-	awsKeyRe      = lazyRegexp(`\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA|AGPA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b`)
-	githubRe      = lazyRegexp(`\b(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})\b`)
-	slackRe       = lazyRegexp(`\bxox[abposr]-[A-Za-z0-9\-]{8,}`)
-	bearerRe      = lazyRegexp(`(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*`)
-	keyValueRe    = lazyRegexp(`(?i)\b([a-z0-9_\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|credentials?|auth))(\s*[=:]\s*)([^\s"'<>,;&]+)`)
-	longHexRe     = lazyRegexp(`\b[0-9A-Fa-f]{32,}\b`)
-	longBase64Re  = lazyRegexp(`[A-Za-z0-9+/_\-]{32,}={0,2}`)
-	absPathRe     = lazyRegexp(`(^|[\s"'=(,\[{])(/[^\s"'<>:,;)\]}]+)`)
-	homePathRe    = lazyRegexp(`(^|[\s"'=(,\[{])~[/\\][^\s"'<>:,;)\]}]*`)
-	windowsPathRe = lazyRegexp(`\b[A-Za-z]:\\[^\s"'<>,;)\]}]*`)
-	uncPathRe     = lazyRegexp(`\\\\[A-Za-z0-9._\-]+\\[^\s"'<>,;)\]}]*`)
+	emailRe       = lazyRegexp(emailPattern)
+	urlRe         = lazyRegexp(urlPattern)
+	ipv4Re        = lazyRegexp(ipv4Pattern)
+	ipv6Re        = lazyRegexp(ipv6Pattern)
+	pemRe         = lazyRegexp(pemPattern)
+	pemOpenRe     = lazyRegexp(pemOpenPattern)
+	jwtRe         = lazyRegexp(jwtPattern)
+	awsKeyRe      = lazyRegexp(awsKeyPattern)
+	githubRe      = lazyRegexp(githubPattern)
+	slackRe       = lazyRegexp(slackPattern)
+	bearerRe      = lazyRegexp(bearerPattern)
+	keyValueRe    = lazyRegexp(keyValuePattern)
+	longHexRe     = lazyRegexp(longHexPattern)
+	longBase64Re  = lazyRegexp(longBase64Pattern)
+	absPathRe     = lazyRegexp(absPathPattern)
+	homePathRe    = lazyRegexp(homePathPattern)
+	windowsPathRe = lazyRegexp(windowsPathPattern)
+	uncPathRe     = lazyRegexp(uncPathPattern)
 )
 
 func maskURL(u string) string {
@@ -191,46 +211,42 @@ var (
 	}}
 )
 
-var (
-	// RedactEmails masks e-mail addresses.
-	RedactEmails Sanitizer = emailSanitizer
-	// RedactURLs masks the credentials, query string and fragment of URLs,
-	// where tokens and personal data usually travel, and keeps scheme, host and
-	// path.
-	RedactURLs Sanitizer = urlSanitizer
-	// RedactIPs masks IPv4 and IPv6 addresses.
-	RedactIPs Sanitizer = ipSanitizer
-	// RedactSecrets masks the shapes of credentials: PEM blocks, JWTs, AWS
-	// access key ids, GitHub and Slack tokens, bearer and basic authorization
-	// values, "password=…"-style assignments and long hex or base64 strings.
-	RedactSecrets Sanitizer = secretSanitizer
-	// RedactPaths masks absolute and home-relative file system paths, which
-	// carry user names and project names.
-	RedactPaths Sanitizer = pathSanitizer
-	// Redact applies every sanitizer above, in an order where the more
-	// specific shapes are found first (a URL before the path inside it).
-	Redact Sanitizer = chain("all", secretSanitizer, urlSanitizer, emailSanitizer, ipSanitizer, pathSanitizer)
-)
+var allSanitizer = chain("all", secretSanitizer, urlSanitizer, emailSanitizer, ipSanitizer, pathSanitizer)
 
-// RedactHomeDir replaces the current user's home directory in s with "~",
-// for messages that must keep the shape of a path without the user name.
-func RedactHomeDir(s string) string {
-	home, err := os.UserHomeDir()
-	if err != nil || len(home) < 2 {
-		return s
-	}
-	return strings.ReplaceAll(s, home, "~")
-}
+// RedactEmails masks e-mail addresses.
+func RedactEmails() Sanitizer { return emailSanitizer }
+
+// RedactURLs masks the credentials, query string and fragment of URLs, where
+// tokens and personal data usually travel, and keeps scheme, host and path.
+func RedactURLs() Sanitizer { return urlSanitizer }
+
+// RedactIPs masks IPv4 and IPv6 addresses.
+func RedactIPs() Sanitizer { return ipSanitizer }
+
+// RedactSecrets masks the shapes of credentials: PEM blocks, JWTs, AWS access
+// key ids, GitHub and Slack tokens, bearer and basic authorization values,
+// "password=…"-style assignments and long hex or base64 strings.
+func RedactSecrets() Sanitizer { return secretSanitizer }
+
+// RedactPaths masks absolute and home-relative file system paths, which
+// carry user names and project names.
+func RedactPaths() Sanitizer { return pathSanitizer }
+
+// Redact applies every sanitizer above, in an order where the more specific
+// shapes are found first (a URL before the path inside it).
+func Redact() Sanitizer { return allSanitizer }
 
 var funcNameRe = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_.*()/\[\]\-~%,]{0,255}$`)
 
-const maxFrames = 32
+// MaxStackFrames is the most frames [FunctionsOnly] keeps, and so the most an
+// exception.stacktrace sent by otelcli holds.
+const MaxStackFrames = 32
 
 // FunctionsOnly reduces a Go stack trace (runtime/debug.Stack format, or one
 // function name a line) to the function names: file paths, line numbers,
 // argument values, goroutine headers and the panic message are removed. It
-// keeps at most 32 frames.
-var FunctionsOnly Sanitizer = SanitizerFunc(functionsOnly)
+// keeps at most [MaxStackFrames] frames.
+func FunctionsOnly() Sanitizer { return SanitizerFunc(functionsOnly) }
 
 func functionsOnly(s string) string {
 	var b strings.Builder
@@ -256,7 +272,7 @@ func functionsOnly(s string) string {
 			b.WriteByte('\n')
 		}
 		b.WriteString(line)
-		if n++; n == maxFrames {
+		if n++; n == MaxStackFrames {
 			break
 		}
 	}

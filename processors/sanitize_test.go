@@ -13,38 +13,38 @@ func TestSanitizers(t *testing.T) {
 		in   string
 		want string
 	}{
-		{"email", RedactEmails, "mail bob.smith+x@example.co.uk now", "mail <email> now"},
-		{"email twice", RedactEmails, "a@b.io,c@d.org", "<email>,<email>"},
-		{"no email", RedactEmails, "user@localhost", "user@localhost"},
-		{"url creds", RedactURLs, "git clone https://bob:hunter2@git.example.com/repo.git", "git clone https://<redacted>@git.example.com/repo.git"},
-		{"url query", RedactURLs, "GET https://api.example.com/v1/x?token=abc&u=1", "GET https://api.example.com/v1/x?<redacted>"},
-		{"url fragment", RedactURLs, "https://e.com/p#access_token=x", "https://e.com/p#<redacted>"},
-		{"url plain", RedactURLs, "https://api.example.com/v1/clusters", "https://api.example.com/v1/clusters"},
-		{"ipv4", RedactIPs, "connect 10.1.2.3:5432 failed", "connect <ip>:5432 failed"},
-		{"ipv6", RedactIPs, "dial [2001:db8::1]:443", "dial [<ip>]:443"},
-		{"ipv6 loopback", RedactIPs, "at ::1 now", "at <ip> now"},
-		{"not ip", RedactIPs, "version 1.2.3 at 12:30:45", "version 1.2.3 at 12:30:45"},
-		{"jwt", RedactSecrets, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "<jwt>"},
-		{"aws", RedactSecrets, "key AKIAIOSFODNN7EXAMPLE", "key <aws-key>"},
-		{"github", RedactSecrets, "ghp_16C7e42F292c6912E7710c838347Ae178B4a", "<github-token>"},
-		{"github pat", RedactSecrets, "github_pat_11ABCDEFG0123456789_abcdefghijklmnop", "<github-token>"},
-		{"slack", RedactSecrets, "xoxb-123456789012-abcdefghij", "<slack-token>"},
-		{"bearer", RedactSecrets, "Authorization: Bearer abc.def-ghi_jkl", "Authorization: Bearer <token>"},
-		{"assignment", RedactSecrets, "password=hunter2 user=bob", "password=<redacted> user=bob"},
-		{"api key", RedactSecrets, "--api-key: s3cr3t", "--api-key: <redacted>"},
-		{"pem", RedactSecrets, "x -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY----- y", "x <pem> y"},
-		{"pem open", RedactSecrets, "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA", "<pem>"},
-		{"hex", RedactSecrets, "sha 0123456789abcdef0123456789abcdef01", "sha <hex>"},
-		{"base64", RedactSecrets, "tok dGhpcyBpcyBhIHNlY3JldCB0b2tlbiB2YWx1ZTEyMw==", "tok <secret>"},
-		{"words", RedactSecrets, "clusterctl cluster create", "clusterctl cluster create"},
-		{"abs path", RedactPaths, "open /home/bob/projects/acme/main.tf: no such file", "open <path>: no such file"},
-		{"home path", RedactPaths, "read ~/secrets/key.pem", "read <path>"},
-		{"windows path", RedactPaths, `open C:\Users\bob\file.txt`, "open <path>"},
-		{"quoted path", RedactPaths, `file "/etc/passwd"`, `file "<path>"`},
-		{"relative kept", RedactPaths, "and/or either", "and/or either"},
-		{"all", Redact, "bob@example.com at https://u:p@h.io/x?y=1 from 1.2.3.4 in /home/bob", "<email> at https://<redacted>@h.io/x?<redacted> from <ip> in <path>"},
-		{"functions", FunctionsOnly, "goroutine 1 [running]:\nmain.run(0xc000012345, {0x1, 0x2})\n\t/home/bob/x/main.go:10 +0x1d\nmain.main()\n\t/home/bob/x/main.go:3 +0x5", "main.run\nmain.main"},
-		{"functions methods", FunctionsOnly, "github.com/acme/cli.(*Cmd).Run(...)\n\t/x.go:1", "github.com/acme/cli.(*Cmd).Run"},
+		{"email", RedactEmails(), "mail bob.smith+x@example.co.uk now", "mail <email> now"},
+		{"email twice", RedactEmails(), "a@b.io,c@d.org", "<email>,<email>"},
+		{"no email", RedactEmails(), "user@localhost", "user@localhost"},
+		{"url creds", RedactURLs(), "git clone https://bob:hunter2@git.example.com/repo.git", "git clone https://<redacted>@git.example.com/repo.git"},
+		{"url query", RedactURLs(), "GET https://api.example.com/v1/x?token=abc&u=1", "GET https://api.example.com/v1/x?<redacted>"},
+		{"url fragment", RedactURLs(), "https://e.com/p#access_token=x", "https://e.com/p#<redacted>"},
+		{"url plain", RedactURLs(), "https://api.example.com/v1/clusters", "https://api.example.com/v1/clusters"},
+		{"ipv4", RedactIPs(), "connect 10.1.2.3:5432 failed", "connect <ip>:5432 failed"},
+		{"ipv6", RedactIPs(), "dial [2001:db8::1]:443", "dial [<ip>]:443"},
+		{"ipv6 loopback", RedactIPs(), "at ::1 now", "at <ip> now"},
+		{"not ip", RedactIPs(), "version 1.2.3 at 12:30:45", "version 1.2.3 at 12:30:45"},
+		{"jwt", RedactSecrets(), "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "<jwt>"},
+		{"aws", RedactSecrets(), "key AKIAIOSFODNN7EXAMPLE", "key <aws-key>"},
+		{"github", RedactSecrets(), "ghp_16C7e42F292c6912E7710c838347Ae178B4a", "<github-token>"},
+		{"github pat", RedactSecrets(), "github_pat_11ABCDEFG0123456789_abcdefghijklmnop", "<github-token>"},
+		{"slack", RedactSecrets(), "xoxb-123456789012-abcdefghij", "<slack-token>"},
+		{"bearer", RedactSecrets(), "Authorization: Bearer abc.def-ghi_jkl", "Authorization: Bearer <token>"},
+		{"assignment", RedactSecrets(), "password=hunter2 user=bob", "password=<redacted> user=bob"},
+		{"api key", RedactSecrets(), "--api-key: s3cr3t", "--api-key: <redacted>"},
+		{"pem", RedactSecrets(), "x -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY----- y", "x <pem> y"},
+		{"pem open", RedactSecrets(), "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA", "<pem>"},
+		{"hex", RedactSecrets(), "sha 0123456789abcdef0123456789abcdef01", "sha <hex>"},
+		{"base64", RedactSecrets(), "tok dGhpcyBpcyBhIHNlY3JldCB0b2tlbiB2YWx1ZTEyMw==", "tok <secret>"},
+		{"words", RedactSecrets(), "clusterctl cluster create", "clusterctl cluster create"},
+		{"abs path", RedactPaths(), "open /home/bob/projects/acme/main.tf: no such file", "open <path>: no such file"},
+		{"home path", RedactPaths(), "read ~/secrets/key.pem", "read <path>"},
+		{"windows path", RedactPaths(), `open C:\Users\bob\file.txt`, "open <path>"},
+		{"quoted path", RedactPaths(), `file "/etc/passwd"`, `file "<path>"`},
+		{"relative kept", RedactPaths(), "and/or either", "and/or either"},
+		{"all", Redact(), "bob@example.com at https://u:p@h.io/x?y=1 from 1.2.3.4 in /home/bob", "<email> at https://<redacted>@h.io/x?<redacted> from <ip> in <path>"},
+		{"functions", FunctionsOnly(), "goroutine 1 [running]:\nmain.run(0xc000012345, {0x1, 0x2})\n\t/home/bob/x/main.go:10 +0x1d\nmain.main()\n\t/home/bob/x/main.go:3 +0x5", "main.run\nmain.main"},
+		{"functions methods", FunctionsOnly(), "github.com/acme/cli.(*Cmd).Run(...)\n\t/x.go:1", "github.com/acme/cli.(*Cmd).Run"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,21 +136,21 @@ func fuzzSanitizer(f *testing.F, s Sanitizer, kinds ...string) {
 }
 
 func FuzzRedact(f *testing.F) {
-	fuzzSanitizer(f, Redact, "emails", "ips", "secrets", "paths", "urls")
+	fuzzSanitizer(f, Redact(), "emails", "ips", "secrets", "paths", "urls")
 }
-func FuzzRedactEmails(f *testing.F)  { fuzzSanitizer(f, RedactEmails, "emails") }
-func FuzzRedactURLs(f *testing.F)    { fuzzSanitizer(f, RedactURLs, "urls") }
-func FuzzRedactIPs(f *testing.F)     { fuzzSanitizer(f, RedactIPs, "ips") }
-func FuzzRedactSecrets(f *testing.F) { fuzzSanitizer(f, RedactSecrets, "secrets") }
-func FuzzRedactPaths(f *testing.F)   { fuzzSanitizer(f, RedactPaths, "paths") }
+func FuzzRedactEmails(f *testing.F)  { fuzzSanitizer(f, RedactEmails(), "emails") }
+func FuzzRedactURLs(f *testing.F)    { fuzzSanitizer(f, RedactURLs(), "urls") }
+func FuzzRedactIPs(f *testing.F)     { fuzzSanitizer(f, RedactIPs(), "ips") }
+func FuzzRedactSecrets(f *testing.F) { fuzzSanitizer(f, RedactSecrets(), "secrets") }
+func FuzzRedactPaths(f *testing.F)   { fuzzSanitizer(f, RedactPaths(), "paths") }
 
 func FuzzFunctionsOnly(f *testing.F) {
 	for _, seed := range fuzzSeeds {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		out := FunctionsOnly.Sanitize(in)
-		if again := FunctionsOnly.Sanitize(out); again != out {
+		out := FunctionsOnly().Sanitize(in)
+		if again := FunctionsOnly().Sanitize(out); again != out {
 			t.Fatalf("not idempotent: %q then %q", out, again)
 		}
 		for line := range strings.SplitSeq(out, "\n") {
@@ -158,8 +158,8 @@ func FuzzFunctionsOnly(f *testing.F) {
 				t.Fatalf("line %q is not a function name", line)
 			}
 		}
-		if strings.Count(out, "\n") >= maxFrames {
-			t.Fatalf("more than %d frames", maxFrames)
+		if strings.Count(out, "\n") >= MaxStackFrames {
+			t.Fatalf("more than %d frames", MaxStackFrames)
 		}
 	})
 }

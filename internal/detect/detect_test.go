@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-
-	"github.com/cli-telemetry/otelcli/processors"
 )
 
 func env(kv ...string) Lookup {
@@ -93,19 +91,12 @@ func TestInstallSource(t *testing.T) {
 	}
 }
 
-// The policy must accept every value a detector can produce, or the value
-// would be silently dropped.
-func TestEnumsMatchPolicy(t *testing.T) {
-	for name, pair := range map[string][2][]string{
-		"ci":      {CISystems(), processors.CISystems},
-		"agent":   {Agents(), processors.Agents},
-		"install": {InstallSources(), processors.InstallSources},
-	} {
-		for _, v := range pair[0] {
-			if !slices.Contains(pair[1], v) {
-				t.Errorf("%s: detector value %q is not in the policy's list", name, v)
-			}
-		}
+func TestPlatform(t *testing.T) {
+	if !slices.Contains(OSTypes(), OSType()) || !slices.Contains(HostArchs(), HostArch()) {
+		t.Fatalf("%s/%s not in the value lists", OSType(), HostArch())
+	}
+	if mapped("dragonfly", osTypes) != "dragonflybsd" || mapped("386", archs) != "x86" || mapped("arm64", archs) != "arm64" {
+		t.Fatal("mapping")
 	}
 }
 

@@ -110,26 +110,9 @@ func table(fields []processors.Field) string {
 		if !lib[f.Key] {
 			key += " (clusterctl)"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", key, where(f), escape(f.RuleText()), f.Class, escape(f.Purpose))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", key, f.Where, escape(f.RuleText()), f.Class, escape(f.Purpose))
 	}
 	return b.String()
-}
-
-func where(f processors.Field) string {
-	var parts []string
-	w := f.Where
-	if w == 0 {
-		w = processors.OnSpan
-	}
-	for _, p := range []struct {
-		w    processors.Where
-		name string
-	}{{processors.OnResource, "resource"}, {processors.OnSpan, "span"}, {processors.OnEvent, "panic event"}, {processors.OnLink, "link"}, {processors.OnScope, "scope"}} {
-		if w&p.w != 0 {
-			parts = append(parts, p.name)
-		}
-	}
-	return strings.Join(parts, ", ")
 }
 
 func escape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

@@ -7,111 +7,109 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"go.opentelemetry.io/otel/attribute"
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
+	"github.com/cli-telemetry/otelcli/internal/semconv"
 	"github.com/cli-telemetry/otelcli/processors"
 )
 
-// commandAttributes describes what was run without what was typed: the
-// command path comes from the command tree, flags by name, values only for
-// allowlisted flags that pass their rule, positional arguments by count.
-func commandAttributes(cmd *cobra.Command, c *config, hashKey func() []byte) []attribute.KeyValue {
-	root := cmd.Root()
-	attrs := []attribute.KeyValue{
-		processors.KeyCommandPath.String(cmd.CommandPath()),
-		semconv.ProcessExecutableName(root.Name()),
-		semconv.ProcessPID(os.Getpid()),
-	}
+// typedFlags are the flags the user set on the command line, by name, and
+// the values of the allowlisted ones, read right after cobra parsed them:
+// a flag the CLI sets itself later (from its config file, with
+// Flags().Set in a pre-run) is not something the user did.
+type typedFlags struct {
+	cmd    *cobra.Command
+	names  []string
+	values []attribute.KeyValue
+	args   int // positional arguments, -1 when the flags were not parsed
+}
+
+// readFlags reads cmd's changed flags, leaving out those that were already
+// set before the command line was parsed (preset).
+func readFlags(cmd *cobra.Command, rules map[string]processors.Rule, preset map[string]bool) *typedFlags {
+	t := &typedFlags{cmd: cmd, args: -1}
 	fs := cmd.Flags()
-	var names []string
 	fs.Visit(func(f *pflag.Flag) {
-		names = append(names, f.Name)
-		fr, ok := c.flagRules[f.Name]
-		if !ok {
+		if preset[f.Name] {
 			return
 		}
-		if v, ok := flagValue(f, fr, hashKey); ok {
-			attrs = append(attrs, attribute.KeyValue{Key: attribute.Key(processors.KeyFlagPrefix + f.Name), Value: v})
+		t.names = append(t.names, f.Name)
+		if rule, ok := rules[f.Name]; ok {
+			if v, ok := flagValue(f, rule); ok {
+				t.values = append(t.values, attribute.KeyValue{Key: attribute.Key(processors.KeyFlagPrefix + f.Name), Value: v})
+			}
 		}
 	})
-	if len(names) > 0 {
-		slices.Sort(names)
-		attrs = append(attrs, processors.KeyCommandFlags.StringSlice(names))
-	}
+	slices.Sort(t.names)
 	if fs.Parsed() {
-		attrs = append(attrs, processors.KeyCommandArgsCount.Int(len(fs.Args())))
+		t.args = len(fs.Args())
+	}
+	return t
+}
+
+// presetFlags are the root's flags already set before the command line is
+// parsed: the CLI filled them in itself.
+func presetFlags(root *cobra.Command) map[string]bool {
+	var m map[string]bool
+	mark := func(f *pflag.Flag) {
+		if m == nil {
+			m = map[string]bool{}
+		}
+		m[f.Name] = true
+	}
+	root.PersistentFlags().Visit(mark)
+	root.Flags().Visit(mark)
+	return m
+}
+
+// attributes describes what was run without what was typed: the command
+// path from the command tree, flags by name, values only for allowlisted
+// flags (the allowlist checks them again, and hashes the hashed ones),
+// positional arguments by count.
+func (t *typedFlags) attributes(path, exe string) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 5+len(t.values))
+	attrs = append(attrs,
+		processors.KeyCommandPath.String(path),
+		semconv.ProcessExecutableNameKey.String(exe),
+		semconv.ProcessPIDKey.Int(os.Getpid()),
+	)
+	attrs = append(attrs, t.values...)
+	if len(t.names) > 0 {
+		attrs = append(attrs, processors.KeyCommandFlags.StringSlice(t.names))
+	}
+	if t.args >= 0 {
+		attrs = append(attrs, processors.KeyCommandArgsCount.Int(t.args))
 	}
 	return attrs
 }
 
 // flagValue returns the value to record for an allowlisted flag. A slice
-// flag is recorded as a string slice, and only when every element passes.
-func flagValue(f *pflag.Flag, fr flagRule, hashKey func() []byte) (attribute.Value, bool) {
+// flag is recorded as a string slice, and only when every element passes;
+// the allowlist applies the rule again when the span ends, where hashed
+// values are hashed.
+func flagValue(f *pflag.Flag, rule processors.Rule) (attribute.Value, bool) {
 	if sv, ok := f.Value.(pflag.SliceValue); ok {
 		elems := sv.GetSlice()
-		for i, e := range elems {
-			v, ok := checkValue(e, fr, hashKey)
-			if !ok {
+		for _, e := range elems {
+			if !passes(rule, e) {
 				return attribute.Value{}, false
 			}
-			elems[i] = v
 		}
 		return attribute.StringSliceValue(elems), true
 	}
-	v, ok := checkValue(f.Value.String(), fr, hashKey)
-	if !ok {
+	v := f.Value.String()
+	if !passes(rule, v) {
 		return attribute.Value{}, false
 	}
 	return attribute.StringValue(v), true
 }
 
-func checkValue(v string, fr flagRule, hashKey func() []byte) (string, bool) {
-	if fr.hashed {
-		h, err := processors.KeyedHash(hashKey())
-		if err != nil {
-			return "", false
-		}
-		return h.Sanitize(v), true
+func passes(rule processors.Rule, v string) bool {
+	if _, ok := rule.(hashed); ok {
+		return true // hashed by the allowlist
 	}
-	if fr.rule == nil {
-		return "", false
+	if rule == nil {
+		return false
 	}
-	out, ok := fr.rule.Apply(attribute.StringValue(v))
-	if !ok || out.Type() != attribute.STRING {
-		return "", false
-	}
-	return out.AsString(), true
-}
-
-// executingCommand finds the command cobra is running: the deepest command
-// whose flags have been parsed. It must run on cobra's goroutine.
-func executingCommand(root *cobra.Command) *cobra.Command {
-	var found *cobra.Command
-	var walk func(*cobra.Command)
-	walk = func(c *cobra.Command) {
-		if c.Flags().Parsed() {
-			found = c
-		}
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
-	}
-	walk(root)
-	if found == nil {
-		return root
-	}
-	return found
-}
-
-// suggestion returns cobra's suggestion for an unknown command, only when
-// it names a real subcommand (so the typed word can never be taken for it).
-func suggestion(cmd *cobra.Command, err error) string {
-	for _, m := range suggestionRe().FindAllStringSubmatch(err.Error(), -1) {
-		for _, sub := range cmd.Commands() {
-			if sub.Name() == m[1] {
-				return sub.Name()
-			}
-		}
-	}
-	return ""
+	out, ok := rule.Apply(attribute.StringValue(v))
+	return ok && out.Type() == attribute.STRING
 }

@@ -72,7 +72,7 @@ func BenchmarkExecuteInstrumented(b *testing.B) {
 // instrumentation alone: as above, with the spans handed to an exporter that
 // discards them instead of the spool file.
 func BenchmarkExecuteInstrumentedNoDisk(b *testing.B) {
-	_, opts := benchSetup(b, withExporter(tracetest.NewNoopExporter()))
+	_, opts := benchSetup(b, WithExporter(tracetest.NewNoopExporter()))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -86,10 +86,10 @@ func BenchmarkExecuteInstrumentedNoDisk(b *testing.B) {
 // environment says so: it must be under a microsecond and allocate nothing.
 func BenchmarkOptedOut(b *testing.B) {
 	env := map[string]string{"DO_NOT_TRACK": "1"}
-	c := newConfig(benchTree(), append(appOpts, withLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })))
+	c := newConfig("app", append(appOpts, withLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })))
 	b.ReportAllocs()
 	for b.Loop() {
-		if d, ok := decideFromEnv(c); !ok || d.Enabled {
+		if d, ok := decideForRun(c); !ok || d.enabled {
 			b.Fatal("not opted out")
 		}
 	}

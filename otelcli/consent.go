@@ -3,114 +3,129 @@ package otelcli
 import (
 	"strings"
 
+	"github.com/cli-telemetry/otelcli/internal/env"
 	"github.com/cli-telemetry/otelcli/internal/store"
 )
 
-// Decision is whether telemetry is on for this run, and which source said so.
-type Decision struct {
-	Enabled bool
-	// Source names what decided: an environment variable, "settings" (the
-	// persisted choice), "settings file" (unreadable, so off) or "default".
-	Source string
-	// Value is the variable's value, when a variable decided.
-	Value string
+// decision is whether telemetry is on for this run, and which source said
+// so, in the words `telemetry status` uses.
+type decision struct {
+	enabled bool
+	// source names what decided: a variable or flag, an author's source,
+	// "settings" (the persisted choice), "settings file" (unreadable, so
+	// off), "state dirs" (unusable, so off) or "default".
+	source string
+	// value is the variable's or flag's value, when one decided.
+	value string
+	// byVariable is set when a variable or flag decided: it holds only for
+	// this run, whatever is persisted.
+	byVariable bool
 }
 
 // String reads like "disabled by DO_NOT_TRACK=1".
-func (d Decision) String() string {
+func (d decision) String() string {
 	state := "disabled"
-	if d.Enabled {
+	if d.enabled {
 		state = "enabled"
 	}
-	switch d.Source {
-	case "default":
+	switch {
+	case d.source == "default":
 		return state + " (the default for this CLI)"
-	case "settings":
+	case d.source == "settings":
 		return state + " by your choice (telemetry " + strings.TrimSuffix(state, "d") + ")"
-	case "settings file":
+	case d.source == "settings file":
 		return state + " because the settings file cannot be read"
+	case d.source == "state dirs":
+		return state + " because the CLI's configuration directory cannot be used"
+	case d.byVariable:
+		return state + " by " + d.source + "=" + d.value
 	}
-	return state + " by " + d.Source + "=" + d.Value
+	return state + " by " + d.source
 }
 
-// parseBool accepts the spellings people use. ok is false for anything
-// else, which callers treat as "off": a value nobody can read is no consent.
-func parseBool(v string) (b, ok bool) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "1", "t", "true", "y", "yes", "on":
-		return true, true
-	case "0", "f", "false", "n", "no", "off":
-		return false, true
+// decide applies every source, in the order the README documents: the
+// per-run sources (flags and variables, which can only turn telemetry off),
+// then the persisted choices (the author's settings and otelcli's own,
+// where any "off" wins), then the default. dirs is called only when the
+// per-run sources did not decide, so an opted-out run reads nothing but its
+// arguments and a handful of variables.
+func decide(c *config, dirs func() (store.Dirs, error)) decision {
+	if d, ok := decideForRun(c); ok {
+		return d
 	}
-	return false, false
-}
-
-// decideFromEnv applies the environment sources, highest first. It reads
-// only the environment: when it decides, nothing else is touched, so the
-// opted-out path is a handful of lookups.
-func decideFromEnv(c *config) (Decision, bool) {
-	env := c.lookupEnv
-	if v, ok := env("OTEL_SDK_DISABLED"); ok && v != "" {
-		if b, parsed := parseBool(v); b || !parsed {
-			return Decision{Source: "OTEL_SDK_DISABLED", Value: v}, true
-		}
-	}
-	if v, ok := env("DO_NOT_TRACK"); ok && v != "" {
-		if b, parsed := parseBool(v); b || !parsed {
-			return Decision{Source: "DO_NOT_TRACK", Value: v}, true
-		}
-	}
-	if v, ok := env("OTEL_TRACES_EXPORTER"); ok && tracesExporterNone(v) {
-		return Decision{Source: "OTEL_TRACES_EXPORTER", Value: v}, true
-	}
-	name := c.envPrefix + "TELEMETRY_DISABLED"
-	if v, ok := env(name); ok && v != "" {
-		if b, parsed := parseBool(v); b || !parsed {
-			return Decision{Source: name, Value: v}, true
-		}
-	}
-	for _, s := range c.envSwitches {
-		v, ok := env(s.name)
-		if !ok || v == "" {
+	var on *decision
+	for _, s := range c.consents {
+		enabled, decided := s.f()
+		if !decided {
 			continue
 		}
-		b, parsed := parseBool(v)
-		if !parsed || b != s.inverted {
-			return Decision{Source: s.name, Value: v}, true
+		if !enabled {
+			return decision{source: s.name}
+		}
+		if on == nil {
+			on = &decision{enabled: true, source: s.name}
 		}
 	}
-	return Decision{}, false
+	d, err := dirs()
+	if err != nil {
+		return decision{source: "state dirs"}
+	}
+	s, err := store.ReadSettings(d)
+	if err != nil {
+		return decision{source: "settings file"}
+	}
+	if s.Enabled != nil {
+		if !*s.Enabled {
+			return decision{source: "settings"}
+		}
+		if on == nil {
+			on = &decision{enabled: true, source: "settings"}
+		}
+	}
+	if on != nil {
+		return *on
+	}
+	return decision{enabled: !c.optIn, source: "default"}
+}
+
+// decideForRun applies the sources that hold for this run only, highest
+// first. They only ever turn telemetry off.
+func decideForRun(c *config) (decision, bool) {
+	if d, ok := c.flagDecision(); ok {
+		return d, true
+	}
+	e := c.lookupEnv
+	off := func(name string) (decision, bool) {
+		return decision{source: name, value: e.Get(name), byVariable: true}, e.SaysOff(name)
+	}
+	for _, name := range []string{env.SDKDisabled, env.DoNotTrack} {
+		if d, ok := off(name); ok {
+			return d, true
+		}
+	}
+	if v := e.Get(env.TracesExporter); tracesExporterNone(v) {
+		return decision{source: env.TracesExporter, value: v, byVariable: true}, true
+	}
+	if d, ok := off(c.cliVar(env.TelemetryDisabled)); ok {
+		return d, true
+	}
+	for _, s := range c.envSwitches {
+		v := e.Get(s.name)
+		if v == "" {
+			continue
+		}
+		if b, parsed := env.ParseBool(v); !parsed || b != s.enables {
+			return decision{source: s.name, value: v, byVariable: true}, true
+		}
+	}
+	return decision{}, false
 }
 
 func tracesExporterNone(v string) bool {
-	for part := range strings.SplitSeq(v, ",") {
+	for _, part := range strings.Split(v, ",") {
 		if strings.EqualFold(strings.TrimSpace(part), "none") {
 			return true
 		}
 	}
 	return false
-}
-
-// decide applies every source: the environment, then the persisted
-// setting, then the author's default.
-func decide(c *config, dirs store.Dirs, dirsErr error) Decision {
-	if d, ok := decideFromEnv(c); ok {
-		return d
-	}
-	return decideFromSettings(c, dirs, dirsErr)
-}
-
-// decideFromSettings applies the persisted setting, then the default.
-func decideFromSettings(c *config, dirs store.Dirs, dirsErr error) Decision {
-	if dirsErr != nil {
-		return Decision{Source: "settings file"}
-	}
-	s, err := store.ReadSettings(dirs)
-	if err != nil {
-		return Decision{Source: "settings file"}
-	}
-	if s.Enabled != nil {
-		return Decision{Enabled: *s.Enabled, Source: "settings"}
-	}
-	return Decision{Enabled: !c.optIn, Source: "default"}
 }

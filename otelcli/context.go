@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/cli-telemetry/otelcli/internal/env"
 )
 
 type commandSpanKey struct{}
@@ -22,33 +24,27 @@ func SetAttributes(ctx context.Context, kv ...attribute.KeyValue) {
 	}
 }
 
-// The environment variables that carry W3C trace context between processes
-// (OpenTelemetry's environment-variable carrier).
-const (
-	envTraceParent = "TRACEPARENT"
-	envTraceState  = "TRACESTATE"
-)
+// TRACESTATE is the W3C trace state variable: never read, and removed from
+// a child's environment, because it is free text (vendor key-value pairs)
+// that would leave as it is.
+const envTraceState = "TRACESTATE"
 
 var traceContext = propagation.TraceContext{}
 
 // extractEnvParent makes the command span a child of the trace in
-// TRACEPARENT/TRACESTATE, so a CI pipeline or a wrapper script that traces
-// itself sees the CLI inside its trace.
-func extractEnvParent(ctx context.Context, env func(string) (string, bool)) context.Context {
-	tp, _ := env(envTraceParent)
+// TRACEPARENT (OpenTelemetry's environment-variable carrier), so a CI
+// pipeline or a wrapper script that traces itself sees the CLI inside its
+// trace. Only the trace and parent ids and the sampled flag are taken.
+func extractEnvParent(ctx context.Context, e env.Lookup) context.Context {
+	tp := e.Get(env.TraceParent)
 	if tp == "" {
 		return ctx
 	}
-	ts, _ := env(envTraceState)
-	carrier := propagation.MapCarrier{"traceparent": tp}
-	if ts != "" {
-		carrier["tracestate"] = ts
-	}
-	return traceContext.Extract(ctx, carrier)
+	return traceContext.Extract(ctx, propagation.MapCarrier{"traceparent": tp})
 }
 
-// Environ returns env (os.Environ() when nil) with TRACEPARENT and
-// TRACESTATE set to the span in ctx, replacing any already there, for
+// Environ returns env (os.Environ() when nil) with TRACEPARENT set to the
+// span in ctx and TRACESTATE removed, replacing any already there, for
 // starting a child process inside the command's trace:
 //
 //	c := exec.CommandContext(ctx, "terraform", "apply")
@@ -56,13 +52,13 @@ func extractEnvParent(ctx context.Context, env func(string) (string, bool)) cont
 //
 // With no valid span in ctx, the variables are removed rather than passed
 // on stale.
-func Environ(ctx context.Context, env []string) []string {
-	if env == nil {
-		env = os.Environ()
+func Environ(ctx context.Context, environ []string) []string {
+	if environ == nil {
+		environ = os.Environ()
 	}
-	out := make([]string, 0, len(env)+2)
-	for _, kv := range env {
-		if strings.HasPrefix(kv, envTraceParent+"=") || strings.HasPrefix(kv, envTraceState+"=") {
+	out := make([]string, 0, len(environ)+1)
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, env.TraceParent+"=") || strings.HasPrefix(kv, envTraceState+"=") {
 			continue
 		}
 		out = append(out, kv)
@@ -70,10 +66,7 @@ func Environ(ctx context.Context, env []string) []string {
 	carrier := propagation.MapCarrier{}
 	traceContext.Inject(ctx, carrier)
 	if v := carrier["traceparent"]; v != "" {
-		out = append(out, envTraceParent+"="+v)
-	}
-	if v := carrier["tracestate"]; v != "" {
-		out = append(out, envTraceState+"="+v)
+		out = append(out, env.TraceParent+"="+v)
 	}
 	return out
 }

@@ -1,11 +1,11 @@
 package otelcli
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"regexp"
+	"reflect"
 	"strings"
-	"sync"
 
 	"github.com/spf13/pflag"
 
@@ -15,17 +15,12 @@ import (
 // ErrorCoder is implemented by errors that carry a stable, low-cardinality
 // code ("cluster_not_found"). The first code found in an error's chain
 // becomes error.type, so a CLI can name its failures without revealing their
-// messages.
+// messages. A CLI's own error for a failure cobra also has (its own
+// "missing argument" type, say) counts with cobra's when its code is the
+// same kind: return ErrTypeInvalidArgs.
 type ErrorCoder interface {
 	error
 	ErrorCode() string
-}
-
-// ExitCoder is implemented by errors that carry the process exit code the
-// CLI wants; otherwise a failed command exits with 1.
-type ExitCoder interface {
-	error
-	ExitCode() int
 }
 
 type codedError struct {
@@ -46,7 +41,9 @@ func WithErrorCode(err error, code string) error {
 	return &codedError{err: err, code: code}
 }
 
-// Error kinds for the failures cobra and pflag produce themselves.
+// Error kinds for the failures cobra and pflag produce themselves, and for
+// the ends a command has without an error of its own: a panic, a signal,
+// context.Canceled and context.DeadlineExceeded in the error's chain.
 const (
 	ErrTypeUnknownCommand   = "unknown_command"
 	ErrTypeUnknownFlag      = "unknown_flag"
@@ -57,25 +54,33 @@ const (
 	ErrTypeInvalidArgs      = "invalid_args"
 	ErrTypePanic            = "panic"
 	ErrTypeInterrupted      = "interrupted"
+	ErrTypeCanceled         = "canceled"
+	ErrTypeTimeout          = "timeout"
 	ErrTypeOther            = "_OTHER"
 )
-
-var codeRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.\-]{0,63}$`) })
 
 // maxChain bounds cli.error.chain.
 const maxChain = processors.MaxErrorChain
 
-// classify returns error.type and the chain of error types for err.
-func classify(err error) (string, []string) {
+// classify returns error.type and the chain of error types for err. valid
+// says whether a code can be sent as error.type (the allowlist's rule for
+// it, so that a code it would drop falls back to the Go type instead).
+func classify(err error, valid func(string) bool) (string, []string) {
 	chain := errorChain(err)
 	var coder ErrorCoder
 	if errors.As(err, &coder) {
-		if c := coder.ErrorCode(); codeRe().MatchString(c) {
+		if c := coder.ErrorCode(); valid(c) {
 			return c, chain
 		}
 	}
 	if t := cobraKind(err); t != "" {
 		return t, chain
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return ErrTypeCanceled, chain
+	case errors.Is(err, context.DeadlineExceeded):
+		return ErrTypeTimeout, chain
 	}
 	if len(chain) > 0 {
 		return chain[0], chain
@@ -102,7 +107,7 @@ func cobraKind(err error) string {
 	case errors.As(err, &invalidSyntax):
 		return ErrTypeUnknownFlag
 	}
-	if errors.Unwrap(err) != nil || fmt.Sprintf("%T", err) != "*errors.errorString" {
+	if reflect.TypeOf(err) != errorString {
 		return ""
 	}
 	msg := err.Error()
@@ -127,6 +132,10 @@ func cobraKind(err error) string {
 	}
 	return ""
 }
+
+// errorString is the type of errors.New's errors, which cobra uses for its
+// own failures.
+var errorString = reflect.TypeOf(errors.New(""))
 
 // generic wrappers say nothing about what failed.
 var generic = map[string]bool{
@@ -161,19 +170,3 @@ func errorChain(err error) []string {
 	walk(err)
 	return out
 }
-
-// exitCode is what the process exits with for err: 0, the ExitCoder's code,
-// or 1 as an uninstrumented `if err != nil { os.Exit(1) }` would.
-func exitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	var ec ExitCoder
-	if errors.As(err, &ec) {
-		return ec.ExitCode()
-	}
-	return 1
-}
-
-// suggestionRe finds cobra's "Did you mean this?" list.
-var suggestionRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^\t(\S+)$`) })

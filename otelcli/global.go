@@ -2,29 +2,40 @@ package otelcli
 
 import (
 	"context"
-	"fmt"
-	"strings"
+	"reflect"
 	"sync/atomic"
 
+	"github.com/go-logr/logr/funcr"
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/cli-telemetry/otelcli/processors"
 )
 
 // globalProvider is installed once as the global TracerProvider, when no one
 // else has set one, and forwards to the provider of the current invocation.
 // The CLI's own instrumentation (otelhttp, database clients) thereby makes
 // child spans that pass the same consent gate and allowlist; and a program
-// that calls Execute more than once (tests, REPL-style CLIs) does not leave
-// its instrumentation talking to a finished provider.
+// that runs more than once (tests, REPL-style CLIs) does not leave its
+// instrumentation talking to a finished provider.
 type globalProvider struct {
 	embedded.TracerProvider
 	cur atomic.Pointer[sdktrace.TracerProvider]
 }
 
 var global = &globalProvider{}
+
+// The types of OpenTelemetry's own global placeholders: the tracer provider
+// and error handler in place until someone sets theirs. Whether the author
+// set one is told by comparing with these (a test pins them, so that an
+// OpenTelemetry upgrade that changes them fails loudly).
+var (
+	defaultProvider     = reflect.TypeOf(otel.GetTracerProvider())
+	defaultErrorHandler = reflect.TypeOf(otel.GetErrorHandler())
+)
 
 // useAsGlobal makes tp the target of the global provider, installing the
 // global provider first if nobody has set one. A provider the author set is
@@ -33,7 +44,7 @@ func useAsGlobal(tp *sdktrace.TracerProvider) {
 	switch cur := otel.GetTracerProvider(); {
 	case cur == trace.TracerProvider(global):
 		global.cur.Store(tp)
-	case isDefaultGlobal(cur):
+	case reflect.TypeOf(cur) == defaultProvider:
 		global.cur.Store(tp)
 		otel.SetTracerProvider(global)
 	}
@@ -60,21 +71,40 @@ func (t *globalTracer) Start(ctx context.Context, name string, opts ...trace.Spa
 	return tp.Tracer(t.name, t.opts...).Start(ctx, name, opts...)
 }
 
-// currentRun receives the errors OpenTelemetry reports through its global
-// error handler, when otelcli installed it.
-var currentRun atomic.Pointer[run]
+// otelLog receives OpenTelemetry's own error reports and log lines, when
+// otelcli installed their sinks.
+var otelLog atomic.Pointer[func(string, ...any)]
 
-// quietErrors makes OpenTelemetry's own error reports (a malformed
-// OTEL_RESOURCE_ATTRIBUTES, say) go to otelcli's debug output instead of the
-// default handler, which logs to the user's terminal. A handler the author
-// set is left alone.
-func quietErrors(r *run) {
-	currentRun.Store(r)
-	if strings.HasSuffix(fmt.Sprintf("%T", otel.GetErrorHandler()), "errorhandler.ErrDelegator") {
+// quietOTel makes OpenTelemetry's own reports (a malformed
+// OTEL_RESOURCE_ATTRIBUTES, an exporter's errors) go to otelcli's debug
+// output, masked, instead of its default handler and logger, which print
+// to the user's terminal. A handler the author set is left alone, and so
+// is the logger when the author set a tracer provider of their own (the
+// logger's current value cannot be read).
+func quietOTel(logf func(string, ...any)) {
+	otelLog.Store(&logf)
+	if reflect.TypeOf(otel.GetErrorHandler()) == defaultErrorHandler {
 		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
-			if r := currentRun.Load(); r != nil {
-				r.debugf("opentelemetry: %v", err)
-			}
+			otelDebug("opentelemetry: %s", err.Error())
 		}))
+	}
+	if cur := otel.GetTracerProvider(); reflect.TypeOf(cur) == defaultProvider {
+		otel.SetLogger(funcr.New(func(prefix, args string) {
+			otelDebug("opentelemetry: %s %s", prefix, args)
+		}, funcr.Options{}))
+	}
+}
+
+// otelDebug writes a report from OpenTelemetry to debug output, with
+// anything that looks like a secret, a URL's credentials or a path masked:
+// these reports quote variables such as OTEL_EXPORTER_OTLP_HEADERS.
+func otelDebug(format string, args ...any) {
+	if f := otelLog.Load(); f != nil {
+		for i, a := range args {
+			if s, ok := a.(string); ok {
+				args[i] = processors.Redact().Sanitize(s)
+			}
+		}
+		(*f)(format, args...)
 	}
 }

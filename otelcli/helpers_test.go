@@ -117,4 +117,8 @@ func dirsFor(h home) store.Dirs {
 	return store.Dirs{Config: filepath.Join(h.config, "app", "telemetry"), Cache: filepath.Join(h.cache, "app", "telemetry")}
 }
 
+func dirsFunc(h home) func() (store.Dirs, error) {
+	return func() (store.Dirs, error) { return dirsFor(h), nil }
+}
+
 func newUUIDForTest() string { return store.NewUUID() }

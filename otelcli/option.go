@@ -2,15 +2,16 @@ package otelcli
 
 import (
 	"io"
-
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/cli-telemetry/otelcli/processors"
 )
 
-// Option configures [Execute].
+// Option configures a [Run].
 type Option interface {
 	apply(*config)
 }
@@ -37,40 +38,6 @@ const (
 	// with its own scheduler).
 	DeliveryNone
 )
-
-type envSwitch struct {
-	name     string
-	inverted bool // the variable enables telemetry: false disables
-}
-
-type flagRule struct {
-	rule   processors.Rule
-	hashed bool
-}
-
-type config struct {
-	serviceName   string
-	version       string
-	endpoint      string
-	envPrefix     string
-	docsURL       string
-	notice        string
-	flagRules     map[string]flagRule
-	fields        []processors.Field
-	envSwitches   []envSwitch
-	optIn         bool
-	telemetryCmd  bool
-	delivery      Delivery
-	inlineTimeout time.Duration
-	sampleRate    float64
-	spoolMaxBytes int64
-	spoolMaxAge   time.Duration
-	stderr        io.Writer
-	lookupEnv     func(string) (string, bool)
-	args          []string
-	exporter      sdktrace.SpanExporter // replaces the spool, in benchmarks
-	ci            func() string
-}
 
 // WithServiceName sets service.name and, unless WithEnvPrefix is given, the
 // prefix of the CLI's own variables (clusterctl → CLUSTERCTL_). It defaults
@@ -109,19 +76,20 @@ func WithEnvPrefix(prefix string) Option {
 // WithFlagValues records the value of the named flag when it passes rule
 // (use [OneOf], [Matching] or [Hashed]); otherwise, and for every flag not
 // named here, only the flag's name is recorded. The value is sent as the
-// attribute cli.flag.<name>.
+// attribute cli.flag.<name>. Only what the user typed counts: a flag the CLI
+// sets itself (from its config file, with Flags().Set) is not reported.
 func WithFlagValues(flag string, rule processors.Rule) Option {
 	return optionFunc(func(c *config) {
 		if c.flagRules == nil {
-			c.flagRules = map[string]flagRule{}
+			c.flagRules = map[string]processors.Rule{}
 		}
-		_, hashed := rule.(hashedRule)
-		c.flagRules[flag] = flagRule{rule: rule, hashed: hashed}
+		c.flagRules[flag] = rule
 	})
 }
 
 // WithFields declares attributes the CLI adds itself, with [SetAttributes]
-// or on its own child spans. Undeclared attributes are dropped.
+// or on its own child spans. Undeclared attributes are dropped. A field
+// whose Rule is [Hashed] is sent as a keyed hash of the value the CLI set.
 func WithFields(fields ...processors.Field) Option {
 	return optionFunc(func(c *config) { c.fields = append(c.fields, fields...) })
 }
@@ -140,19 +108,50 @@ func WithOptOutEnv(name string) Option {
 // turns it off. Environment variables only ever turn telemetry off.
 func WithEnableEnv(name string) Option {
 	return optionFunc(func(c *config) {
-		c.envSwitches = append(c.envSwitches, envSwitch{name: name, inverted: true})
+		c.envSwitches = append(c.envSwitches, envSwitch{name: name, enables: true})
 	})
 }
 
-// WithOptIn makes telemetry off until the user runs "telemetry enable". The
-// default is the opt-out model of the CLIs that inspired this package: on
-// until disabled, with a notice on first run.
+// WithOptOutFlag adds a persistent boolean flag to the root command (unless
+// the CLI already has one of that name) that turns telemetry off for this
+// run: --no-telemetry. Like the variables, a flag only ever turns telemetry
+// off, and it is honoured before anything is read or written.
+func WithOptOutFlag(name string) Option {
+	return optionFunc(func(c *config) { c.flagSwitches = append(c.flagSwitches, flagSwitch{name: name}) })
+}
+
+// WithEnableFlag is [WithOptOutFlag] for a flag that enables telemetry, as
+// Hasura's --enable-telemetry: --enable-telemetry=false turns it off for
+// this run; true changes nothing.
+func WithEnableFlag(name string) Option {
+	return optionFunc(func(c *config) {
+		c.flagSwitches = append(c.flagSwitches, flagSwitch{name: name, enables: true})
+	})
+}
+
+// WithConsent reads a choice the CLI already keeps in its own settings
+// (MongoDB's `atlas config set telemetry_enabled false`, Hasura's
+// "enable_telemetry": false), so that every user who opted out before the CLI
+// moved to otelcli stays opted out. f reports the choice and whether the user
+// made one; source names it in `telemetry status` ("config file"). It is
+// called only when no variable or flag decided. Any source that says off
+// wins: a user who runs `telemetry disable` is off whatever f says.
+func WithConsent(source string, f func() (enabled, decided bool)) Option {
+	return optionFunc(func(c *config) { c.consents = append(c.consents, consentSource{name: source, f: f}) })
+}
+
+// WithOptIn makes telemetry off until the user runs "telemetry enable" (or
+// a [WithConsent] source says on). The default is the opt-out model of the
+// CLIs that inspired this package: on until disabled, with a notice on first
+// run.
 func WithOptIn() Option {
 	return optionFunc(func(c *config) { c.optIn = true })
 }
 
 // WithTelemetryCommand adds the "telemetry" command group (status, enable,
-// disable, show) to the root command.
+// disable, show) to the root command. It runs outside the CLI's own hooks
+// (persistent pre-runs that check a login, cobra.OnInitialize functions that
+// read a config file), so that turning telemetry off always works.
 func WithTelemetryCommand() Option {
 	return optionFunc(func(c *config) { c.telemetryCmd = true })
 }
@@ -168,16 +167,56 @@ func WithNotice(text string) Option {
 	return optionFunc(func(c *config) { c.notice = text })
 }
 
+// WithStateDirs hands otelcli the CLI's own configuration and cache
+// directories, for CLIs that move them (a GH_CONFIG_DIR-like variable, a
+// portable mode). f is called at run time, when telemetry needs them, and
+// otelcli keeps its files in a "telemetry" directory inside each: the opt-out
+// setting and the install id with the CLI's config, the queue with its cache.
+// An empty string keeps the default for that directory; an error or a
+// relative path turns telemetry off for the run.
+func WithStateDirs(f func() (configDir, cacheDir string, err error)) Option {
+	return optionFunc(func(c *config) { c.stateDirs = f })
+}
+
+// WithCommandPaths declares the command paths of the CLI's own tree
+// ("clusterctl cluster create", …), as [CommandPaths] lists them: any other
+// command that runs is reported as "<root> _OTHER", never by its name. Use it
+// when the CLI adds commands made from user data (aliases, extensions,
+// plugins) whose names must not be sent. Without it, the declared commands
+// are those in the tree when [New] is called.
+func WithCommandPaths(paths ...string) Option {
+	return optionFunc(func(c *config) { c.commandPaths = append(c.commandPaths, paths...) })
+}
+
+// WithCommandKind marks commands the CLI builds from user data: kind
+// returns "" for the CLI's own commands and a short kind ("alias",
+// "extension") for the others, which are then reported as "<root> _<kind>"
+// (the kind must be lower-case letters, digits and '_'). It is asked for
+// the command that ran and for each of its parents.
+func WithCommandKind(kind func(*cobra.Command) string) Option {
+	return optionFunc(func(c *config) { c.commandKind = kind })
+}
+
 // WithDelivery chooses how spans reach the backend; see [Delivery]. Users
-// can override it with <PREFIX>_TELEMETRY_DELIVERY=background|inline.
+// can override it with <PREFIX>_TELEMETRY_DELIVERY=background|inline|none.
 func WithDelivery(d Delivery) Option {
 	return optionFunc(func(c *config) { c.delivery = d })
 }
 
 // WithInlineTimeout bounds inline delivery (default 1 s): the most a command
-// can wait on the network when inline delivery is in use.
+// can wait on the network when inline delivery is in use, and the most an
+// exporter given with [WithExporter] is given.
 func WithInlineTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.inlineTimeout = d })
+}
+
+// WithExporter sends the spans to exp (an otlptracehttp exporter, say)
+// instead of the spool and the background uploader: after the command, for
+// at most the inline timeout. The consent gate and the allowlist still apply.
+// The default path links no exporter at all and is what otelcli's binary
+// size and start-up figures measure; this one costs what exp costs.
+func WithExporter(exp sdktrace.SpanExporter) Option {
+	return optionFunc(func(c *config) { c.exporter = exp })
 }
 
 // WithSampleRate records only a fraction of invocations (0 < rate ≤ 1), for
@@ -206,30 +245,9 @@ func withLookupEnv(f func(string) (string, bool)) Option {
 	return optionFunc(func(c *config) { c.lookupEnv = f })
 }
 
-// Fields returns every field a CLI configured with opts can send: the
-// library's [processors.DefaultFields], the author's own and one per
-// allowlisted flag. It is the table to generate documentation and the
-// collector's allowed keys from.
-func Fields(opts ...Option) ([]processors.Field, error) {
-	c := &config{}
-	for _, o := range opts {
-		o.apply(c)
-	}
-	p, err := processors.NewPolicy(processors.WithFields(c.policyFields()...))
-	if err != nil {
-		return nil, err
-	}
-	return p.Fields(), nil
-}
-
 // withArgs sets the process arguments the library inspects (uploader mode,
-// shell completion), for tests that run in-process.
+// shell completion, opt-out flags, the telemetry command), for tests that
+// run in-process.
 func withArgs(args []string) Option {
 	return optionFunc(func(c *config) { c.args = args })
-}
-
-// withExporter replaces the spool with exp, for benchmarks that measure the
-// instrumentation without the disk.
-func withExporter(exp sdktrace.SpanExporter) Option {
-	return optionFunc(func(c *config) { c.exporter = exp })
 }

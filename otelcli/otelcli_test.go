@@ -129,7 +129,7 @@ func TestErrorKinds(t *testing.T) {
 		{[]string{"cluster", "fail", "typed"}, 1, "otelcli.quotaError", "", "[otelcli.quotaError]"},
 		{[]string{"cluster", "fail", "wrapped"}, 1, "*fs.PathError", "", "[*fs.PathError syscall.Errno]"},
 		{[]string{"cluster", "fail", "joined"}, 1, "otelcli.quotaError", "", "[otelcli.quotaError *fs.PathError]"},
-		{[]string{"cluster", "fail", "exit"}, 3, "otelcli.exitErr", "", "[otelcli.exitErr]"},
+		{[]string{"cluster", "fail", "exit"}, 1, "otelcli.exitErr", "", "[otelcli.exitErr]"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -148,7 +148,7 @@ func TestErrorKinds(t *testing.T) {
 			if (tt.errType != "") != (s.Status == "error") {
 				t.Errorf("status %s", s.Status)
 			}
-			if got, _ := s.Attributes["cli.command.suggestion"].(string); got != tt.suggestion {
+			if got := fmt.Sprint(s.Attributes["cli.command.suggestions"]); tt.suggestion != "" && got != "["+tt.suggestion+"]" || tt.suggestion == "" && s.Attributes["cli.command.suggestions"] != nil {
 				t.Errorf("suggestion %q, want %q", got, tt.suggestion)
 			}
 			if tt.chain != "" && fmt.Sprint(s.Attributes["cli.error.chain"]) != tt.chain {
@@ -291,10 +291,10 @@ func TestOptOutSources(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.env), func(t *testing.T) {
-			c := newConfig(testTree(), append(opts, withLookupEnv(func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })))
+			c := newConfig("app", append(opts, withLookupEnv(func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })))
 			h := newHome(t, "app", false)
-			d := decide(c, dirsFor(h), nil)
-			if d.Enabled != tt.enabled || d.Source != tt.source {
+			d := decide(c, dirsFunc(h))
+			if d.enabled != tt.enabled || d.source != tt.source {
 				t.Fatalf("got %+v, want enabled=%v source=%s", d, tt.enabled, tt.source)
 			}
 		})
@@ -307,13 +307,13 @@ func TestPersistedSettingAndModels(t *testing.T) {
 		name     string
 		settings string
 		optIn    bool
-		want     Decision
+		want     decision
 	}{
-		{"opt-out model default", "", false, Decision{Enabled: true, Source: "default"}},
-		{"opt-in model default", "", true, Decision{Enabled: false, Source: "default"}},
-		{"disabled by user", `{"enabled":false}`, false, Decision{Source: "settings"}},
-		{"enabled by user in opt-in model", `{"enabled":true}`, true, Decision{Enabled: true, Source: "settings"}},
-		{"unparsable", `{"enabled":`, false, Decision{Source: "settings file"}},
+		{"opt-out model default", "", false, decision{enabled: true, source: "default"}},
+		{"opt-in model default", "", true, decision{enabled: false, source: "default"}},
+		{"disabled by user", `{"enabled":false}`, false, decision{source: "settings"}},
+		{"enabled by user in opt-in model", `{"enabled":true}`, true, decision{enabled: true, source: "settings"}},
+		{"unparsable", `{"enabled":`, false, decision{source: "settings file"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHome(t, "app", false)
@@ -324,8 +324,8 @@ func TestPersistedSettingAndModels(t *testing.T) {
 			if tt.optIn {
 				opts = append(opts, WithOptIn())
 			}
-			c := newConfig(testTree(), append(opts, withLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })))
-			if d := decide(c, dirsFor(h), nil); d != tt.want {
+			c := newConfig("app", append(opts, withLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })))
+			if d := decide(c, dirsFunc(h)); d != tt.want {
 				t.Fatalf("got %+v, want %+v", d, tt.want)
 			}
 		})
@@ -333,8 +333,8 @@ func TestPersistedSettingAndModels(t *testing.T) {
 	// The environment wins over an explicit "enabled".
 	h := newHome(t, "app", false)
 	mustWrite(t, filepath.Join(h.config, "app", "telemetry", "settings.json"), `{"enabled":true}`)
-	c := newConfig(testTree(), append(appOpts, withLookupEnv(func(k string) (string, bool) { return "1", k == "DO_NOT_TRACK" })))
-	if d := decide(c, dirsFor(h), nil); d.Enabled {
+	c := newConfig("app", append(appOpts, withLookupEnv(func(k string) (string, bool) { return "1", k == "DO_NOT_TRACK" })))
+	if d := decide(c, dirsFunc(h)); d.enabled {
 		t.Fatal("settings beat DO_NOT_TRACK")
 	}
 }

@@ -6,8 +6,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
-
+	"github.com/cli-telemetry/otelcli/internal/semconv"
 	"github.com/cli-telemetry/otelcli/processors"
 )
 

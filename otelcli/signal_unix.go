@@ -3,10 +3,13 @@
 package otelcli
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -19,12 +22,22 @@ var errInterrupted = errors.New("interrupted")
 // not pay; nobody interrupts a command within its first 50 ms.
 const signalDelay = 50 * time.Millisecond
 
+// watchedBefore is set once otelcli registered for signals in this process:
+// from then on, os/signal's watcher goroutine may be otelcli's own.
+var watchedBefore atomic.Bool
+
 // watchSignals records SIGINT and SIGTERM as an interrupted outcome
 // (error.type "interrupted", exit code 130 or 143) and spools it, then lets
 // the signal do what it would have done: the handler is removed and the
-// signal raised again. A signal the process ignores (nohup, background jobs)
-// is left ignored. If the CLI handles the signal itself, it receives it as
-// before.
+// signal raised again, so the process dies of it as before.
+//
+// That is only right for a CLI that does not handle the signal itself: one
+// that does (a first Ctrl-C cancels its context and cleans up, a second
+// force-quits) would receive the signal twice. So signals are watched only
+// when the process has not registered for any signal by the time watching
+// would start; otherwise the CLI's own handling decides how the process
+// ends, and the exit code it chooses is what [Run.End] records. A signal the
+// process ignores (nohup, background jobs) is left ignored.
 func (s *session) watchSignals() (stop func()) {
 	var (
 		mu      sync.Mutex
@@ -35,7 +48,7 @@ func (s *session) watchSignals() (stop func()) {
 	timer := time.AfterFunc(signalDelay, func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if stopped {
+		if stopped || appHandlesSignals() {
 			return
 		}
 		var sigs []os.Signal
@@ -48,6 +61,7 @@ func (s *session) watchSignals() (stop func()) {
 			return
 		}
 		ch = make(chan os.Signal, 1)
+		watchedBefore.Store(true)
 		signal.Notify(ch, sigs...)
 		go s.onSignal(ch, quit)
 	})
@@ -59,6 +73,7 @@ func (s *session) watchSignals() (stop func()) {
 		if ch != nil {
 			signal.Stop(ch)
 			close(quit)
+			ch = nil
 		}
 	}
 }
@@ -74,5 +89,30 @@ func (s *session) onSignal(ch chan os.Signal, quit chan struct{}) {
 		signal.Stop(ch)
 		syscall.Kill(os.Getpid(), sig.(syscall.Signal))
 	case <-quit:
+	}
+}
+
+// appHandlesSignals reports whether something in the process registered
+// for signals with os/signal (signal.Notify, signal.NotifyContext): the
+// package then runs its watcher goroutine, os/signal.loop. Go offers no
+// way to ask which signals are wanted, so any registration counts, which
+// errs on the side of leaving the CLI's signals alone.
+func appHandlesSignals() bool {
+	if watchedBefore.Load() {
+		// otelcli's own registration started the watcher; a second run in
+		// the same process cannot tell.
+		return false
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return bytes.Contains(buf[:n], []byte("os/signal.loop")) ||
+				bytes.Contains(buf[:n], []byte("os/signal.signal_recv"))
+		}
+		if len(buf) >= 8<<20 {
+			return true
+		}
+		buf = make([]byte, 2*len(buf))
 	}
 }

@@ -6,29 +6,29 @@ import (
 	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/cli-telemetry/otelcli/internal/detect"
+	"github.com/cli-telemetry/otelcli/internal/semconv"
 )
 
 // Attribute keys that otelcli defines where the semantic conventions have
 // none. They live under "cli." so that they never collide with semconv.
 const (
-	KeyCommandPath       = attribute.Key("cli.command.path")
-	KeyCommandFlags      = attribute.Key("cli.command.flags")
-	KeyCommandArgsCount  = attribute.Key("cli.command.args.count")
-	KeyCommandSuggestion = attribute.Key("cli.command.suggestion")
-	KeyErrorChain        = attribute.Key("cli.error.chain")
-	KeyFlagPrefix        = "cli.flag."
-	KeyExecutionID       = attribute.Key("cli.execution.id")
-	KeyInstallID         = attribute.Key("cli.install.id")
-	KeyInstallSource     = attribute.Key("cli.install.source")
-	KeyCISystem          = attribute.Key("cli.ci.system")
-	KeyAgent             = attribute.Key("cli.agent")
-	KeyStdinTerminal     = attribute.Key("cli.terminal.stdin")
-	KeyStdoutTerminal    = attribute.Key("cli.terminal.stdout")
-	KeyStderrTerminal    = attribute.Key("cli.terminal.stderr")
-	KeySampleRate        = attribute.Key("cli.sample_rate")
+	KeyCommandPath        = attribute.Key("cli.command.path")
+	KeyCommandFlags       = attribute.Key("cli.command.flags")
+	KeyCommandArgsCount   = attribute.Key("cli.command.args.count")
+	KeyCommandSuggestions = attribute.Key("cli.command.suggestions")
+	KeyErrorChain         = attribute.Key("cli.error.chain")
+	KeyFlagPrefix         = "cli.flag."
+	KeyExecutionID        = attribute.Key("cli.execution.id")
+	KeyInstallID          = attribute.Key("cli.install.id")
+	KeyInstallSource      = attribute.Key("cli.install.source")
+	KeyCISystem           = attribute.Key("cli.ci.system")
+	KeyAgent              = attribute.Key("cli.agent")
+	KeyStdinTerminal      = attribute.Key("cli.terminal.stdin")
+	KeyStdoutTerminal     = attribute.Key("cli.terminal.stdout")
+	KeyStderrTerminal     = attribute.Key("cli.terminal.stderr")
+	KeySampleRate         = attribute.Key("cli.sample_rate")
 )
 
 // MaxErrorChain is the most error types cli.error.chain holds.
@@ -86,7 +86,7 @@ var defaultFields = sync.OnceValue(func() []Field {
 		{Key: string(KeyCommandPath), Type: attribute.STRING, Rule: nameRule, Class: Usage, Purpose: "which command ran (from the CLI's command tree, never typed text)", Example: "clusterctl cluster create"},
 		{Key: string(KeyCommandFlags), Type: attribute.STRINGSLICE, Rule: All(MaxItems(64), flagNameRule), Class: Usage, Purpose: "which flags are used (names only)", Example: `["name","provider"]`},
 		{Key: string(KeyCommandArgsCount), Type: attribute.INT64, Class: Usage, Purpose: "how many positional arguments were given (never their text)", Example: "1"},
-		{Key: string(KeyCommandSuggestion), Type: attribute.STRING, Rule: nameRule, Class: Usage, Purpose: "for an unknown command, the command cobra suggested (never the typed word)", Example: "register"},
+		{Key: string(KeyCommandSuggestions), Type: attribute.STRINGSLICE, Rule: Describe(All(MaxItems(8), EachOf(nameRule)), "up to 8 command names"), Class: Usage, Purpose: "for an unknown command, the commands cobra suggested (never the typed word)", Example: `["register"]`},
 
 		// Exception events for panics.
 		{Key: string(semconv.ExceptionTypeKey), Type: attribute.STRING, Rule: errorTypeRule, Where: OnEvent, Class: Usage, Purpose: "kind of a panic", Example: "panic"},

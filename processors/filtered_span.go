@@ -6,6 +6,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // filteredSpan is the view of a span that the policy allows. ReadOnlySpan has
@@ -25,11 +26,16 @@ type filteredSpan struct {
 	status        sdktrace.Status
 	scope         instrumentation.Scope
 	res           *resource.Resource
+	sc, parent    trace.SpanContext
 }
 
 func newFilteredSpan(s sdktrace.ReadOnlySpan, p *Policy, cache *resourceCache) *filteredSpan {
 	f := &filteredSpan{ReadOnlySpan: s}
 	f.name = p.SpanName(s.Name())
+	// Trace state is free text from whoever started the trace (a
+	// TRACESTATE variable, an incoming request): it never leaves.
+	f.sc = withoutTraceState(s.SpanContext())
+	f.parent = withoutTraceState(s.Parent())
 
 	var dropped int
 	f.attrs, dropped = p.FilterAttributes(s.Attributes(), OnSpan)
@@ -53,7 +59,7 @@ func newFilteredSpan(s sdktrace.ReadOnlySpan, p *Policy, cache *resourceCache) *
 	for _, l := range s.Links() {
 		kept, d := p.FilterAttributes(l.Attributes, OnLink)
 		f.links = append(f.links, sdktrace.Link{
-			SpanContext:           l.SpanContext,
+			SpanContext:           withoutTraceState(l.SpanContext),
 			Attributes:            kept,
 			DroppedAttributeCount: l.DroppedAttributeCount + d,
 		})
@@ -70,6 +76,13 @@ func newFilteredSpan(s sdktrace.ReadOnlySpan, p *Policy, cache *resourceCache) *
 	return f
 }
 
+func withoutTraceState(sc trace.SpanContext) trace.SpanContext {
+	if sc.TraceState().Len() == 0 {
+		return sc
+	}
+	return sc.WithTraceState(trace.TraceState{})
+}
+
 // get returns the filtered form of r, computing it only when r is not the
 // resource seen last.
 func (c *resourceCache) get(p *Policy, r *resource.Resource) *resource.Resource {
@@ -82,7 +95,9 @@ func (c *resourceCache) get(p *Policy, r *resource.Resource) *resource.Resource 
 	return c.filtered
 }
 
-func (f *filteredSpan) Name() string { return f.name }
+func (f *filteredSpan) Name() string                   { return f.name }
+func (f *filteredSpan) SpanContext() trace.SpanContext { return f.sc }
+func (f *filteredSpan) Parent() trace.SpanContext      { return f.parent }
 func (f *filteredSpan) Attributes() []attribute.KeyValue {
 	return append([]attribute.KeyValue(nil), f.attrs...)
 }

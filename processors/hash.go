@@ -59,3 +59,29 @@ func (keyedHashRule) Apply(v attribute.Value) (attribute.Value, bool) {
 }
 
 func (keyedHashRule) describe() string { return "a keyed hash" }
+
+// KeyedHashing is the rule of a field whose values leave the process only
+// as keyed hashes: a string value is replaced by its [KeyedHash] under the key
+// key returns (asked on first use, so that the key is read only when a value
+// needs it); a value that is such a hash already passes as it is, so that
+// applying the rule again changes nothing. Without a key (key is nil or
+// returns an unusable key) only hashes pass.
+func KeyedHashing(key func() []byte) Rule { return keyedHashingRule{key: key} }
+
+type keyedHashingRule struct{ key func() []byte }
+
+func (r keyedHashingRule) Apply(v attribute.Value) (attribute.Value, bool) {
+	if out, ok := (keyedHashRule{}).Apply(v); ok {
+		return out, true
+	}
+	if v.Type() != attribute.STRING || r.key == nil {
+		return attribute.Value{}, false
+	}
+	h, err := KeyedHash(r.key())
+	if err != nil {
+		return attribute.Value{}, false
+	}
+	return attribute.StringValue(h.Sanitize(v.AsString())), true
+}
+
+func (keyedHashingRule) describe() string { return "a keyed hash" }

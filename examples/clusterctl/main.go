@@ -16,5 +16,10 @@ import (
 var version = "0.3.1"
 
 func main() {
+	// First: when this process is the background uploader, nothing else of
+	// main may run.
+	if otelcli.IsUploader() {
+		os.Exit(otelcli.RunUploader(telemetry.Options(version)...))
+	}
 	os.Exit(otelcli.Execute(cli.NewRoot(version), telemetry.Options(version)...))
 }

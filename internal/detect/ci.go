@@ -1,6 +1,6 @@
 package detect
 
-import "strings"
+import envpkg "github.com/cli-telemetry/otelcli/internal/env"
 
 // ciRows: the vendor-specific variables first, the generic CI=true last.
 var ciRows = []row{
@@ -27,9 +27,8 @@ func CI(env Lookup) string {
 	if name := firstMatch(ciRows, env); name != "" {
 		return name
 	}
-	if v, ok := env("CI"); ok && v != "" {
-		switch strings.ToLower(v) {
-		case "0", "false", "no", "off":
+	if v := env.Get(envpkg.CI); v != "" {
+		if b, ok := envpkg.ParseBool(v); ok && !b {
 			return ""
 		}
 		return "generic"

@@ -1,7 +1,9 @@
 package detect
 
+import envpkg "github.com/cli-telemetry/otelcli/internal/env"
+
 // Lookup is os.LookupEnv, or a fake in tests.
-type Lookup func(string) (string, bool)
+type Lookup = envpkg.Lookup
 
 // cond is one test on one variable: set at all, or equal to a fixed value.
 type cond struct {

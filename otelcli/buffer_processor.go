@@ -1,0 +1,79 @@
+package otelcli
+
+import (
+	"context"
+	"sync"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// maxSpans bounds what one invocation can spool: a CLI whose own
+// instrumentation makes thousands of child spans sends the first ones.
+const maxSpans = 512
+
+// bufferProcessor keeps the spans of the invocation in memory and hands them
+// to the exporter (the spool) in one go when flushed: one file an invocation,
+// no goroutine, nothing on the network. It is written like sdk/trace's
+// simple span processor, but batches instead of exporting each span, since
+// a CLI's spans all end within one process lifetime.
+type bufferProcessor struct {
+	exp sdktrace.SpanExporter
+
+	mu       sync.Mutex
+	spans    []sdktrace.ReadOnlySpan
+	exported int
+	dropped  int
+	stopped  bool
+}
+
+var _ sdktrace.SpanProcessor = (*bufferProcessor)(nil)
+
+func newBufferProcessor(exp sdktrace.SpanExporter) *bufferProcessor {
+	return &bufferProcessor{exp: exp}
+}
+
+// OnStart does nothing: spans are kept once they end.
+func (b *bufferProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+
+// OnEnd keeps s, up to maxSpans; past that it counts what it drops.
+func (b *bufferProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.stopped:
+	case len(b.spans) < maxSpans:
+		b.spans = append(b.spans, s)
+	default:
+		b.dropped++
+	}
+}
+
+// ForceFlush exports what is kept.
+func (b *bufferProcessor) ForceFlush(ctx context.Context) error {
+	b.mu.Lock()
+	spans := b.spans
+	b.spans = nil
+	b.exported += len(spans)
+	b.mu.Unlock()
+	if len(spans) == 0 {
+		return nil
+	}
+	return b.exp.ExportSpans(ctx, spans)
+}
+
+// Shutdown exports what is kept; the processor then takes nothing more.
+func (b *bufferProcessor) Shutdown(ctx context.Context) error {
+	err := b.ForceFlush(ctx)
+	b.mu.Lock()
+	b.stopped = true
+	b.mu.Unlock()
+	return err
+}
+
+// counts reports how many spans were handed to the exporter and how many
+// were dropped past maxSpans.
+func (b *bufferProcessor) counts() (exported, dropped int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.exported, b.dropped
+}

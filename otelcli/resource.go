@@ -1,0 +1,74 @@
+package otelcli
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk"
+	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/cli-telemetry/otelcli/internal/detect"
+	"github.com/cli-telemetry/otelcli/internal/semconv"
+	"github.com/cli-telemetry/otelcli/processors"
+)
+
+// newResource describes the system and the program, never the person: no
+// host name, user name, path or command line (sdk/resource's WithProcess
+// would add the command line). It is built by hand, one source a line, from
+// what the run already knows.
+func newResource(c *config, installID, execID string) *resource.Resource {
+	attrs := make([]attribute.KeyValue, 0, 20)
+	attrs = append(attrs,
+		semconv.ServiceNameKey.String(c.serviceName),
+		semconv.OSTypeKey.String(detect.OSType()),
+		semconv.HostArchKey.String(detect.HostArch()),
+		semconv.ProcessRuntimeNameKey.String("go"),
+		semconv.ProcessRuntimeVersionKey.String(runtime.Version()),
+		semconv.TelemetrySDKNameKey.String("opentelemetry"),
+		semconv.TelemetrySDKLanguageKey.String("go"),
+		semconv.TelemetrySDKVersionKey.String(sdk.Version()),
+		processors.KeyInstallID.String(installID),
+		processors.KeyExecutionID.String(execID),
+		processors.KeySampleRate.Float64(c.rate),
+		processors.KeyInstallSource.String(installSource()),
+		processors.KeyStdinTerminal.Bool(detect.IsTerminal(os.Stdin)),
+		processors.KeyStdoutTerminal.Bool(detect.IsTerminal(os.Stdout)),
+		processors.KeyStderrTerminal.Bool(detect.IsTerminal(os.Stderr)),
+	)
+	if c.version != "" {
+		attrs = append(attrs, semconv.ServiceVersionKey.String(c.version))
+	}
+	if v := osVersion(); v != "" {
+		attrs = append(attrs, semconv.OSVersionKey.String(v))
+	}
+	if c.ci != "" {
+		attrs = append(attrs, processors.KeyCISystem.String(c.ci))
+	}
+	if a := detect.Agent(c.lookupEnv); a != "" {
+		attrs = append(attrs, processors.KeyAgent.String(a))
+	}
+	return resource.NewWithAttributes(semconv.SchemaURL, attrs...)
+}
+
+// installSource is the channel the executable came through; only the
+// channel's name leaves, never the path.
+func installSource() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	var bins []string
+	if b := os.Getenv("GOBIN"); b != "" {
+		bins = append(bins, b)
+	}
+	if p := os.Getenv("GOPATH"); p != "" {
+		bins = append(bins, filepath.Join(strings.Split(p, string(os.PathListSeparator))[0], "bin"))
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		bins = append(bins, filepath.Join(h, "go", "bin"))
+	}
+	return detect.InstallSource(exe, bins...)
+}

@@ -51,6 +51,8 @@ type config struct {
 	commandPaths  []string
 	commandKind   func(*cobra.Command) string
 	exporter      sdktrace.SpanExporter
+	account       *Account
+	accountErr    error
 	lookupEnv     env.Lookup
 	args          []string
 
@@ -103,6 +105,11 @@ func newConfig(name string, opts []Option) *config {
 	}
 	if math.IsNaN(c.sampleRate) || c.sampleRate > 1 {
 		c.sampleRate = 1
+	}
+	if c.account != nil {
+		if c.accountErr = c.account.validate(); c.accountErr != nil {
+			c.account = nil // an incomplete declaration attaches nothing
+		}
 	}
 	return c
 }
@@ -234,7 +241,10 @@ func (c *config) newSpool(d store.Dirs) *spool.Spool {
 // that the allowlist checks a flag's value with the rule it was recorded by.
 // Hashed rules are bound to the install's key here.
 func (c *config) policyFields(key func() []byte) []processors.Field {
-	fields := make([]processors.Field, 0, len(c.fields)+len(c.flagRules))
+	fields := make([]processors.Field, 0, len(c.fields)+len(c.flagRules)+1)
+	if c.account != nil {
+		fields = append(fields, c.account.field())
+	}
 	for _, f := range c.fields {
 		f.Rule = bindHash(f.Rule, key)
 		fields = append(fields, f)

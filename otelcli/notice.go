@@ -12,7 +12,7 @@ architecture and the {{name}} version, with a random install id.
 It never collects arguments, file paths, flag values you type (except a
 few fixed choices such as a cloud provider), error messages, host or user
 names, or environment variables. This first run was not recorded.
-
+{{account}}
 `
 
 const defaultNotice = noticeWhat + `  See what is sent:   {{name}} telemetry show
@@ -40,8 +40,13 @@ func (r *Run) noticeText() string {
 	if c.docsURL != "" {
 		more = "  Learn more:         " + c.docsURL + "\n"
 	}
+	account := ""
+	if c.account != nil {
+		account = "While you are logged in, your account id is attached too (" + c.account.Key + "),\n" +
+			"to count usage per account.\n"
+	}
 	t = strings.NewReplacer("{{name}}", r.root.Name(), "{{prefix}}", c.envPrefix,
-		"{{url}}", c.docsURL, "{{more}}", more).Replace(t)
+		"{{url}}", c.docsURL, "{{more}}", more, "{{account}}", account).Replace(t)
 	if !strings.HasSuffix(t, "\n") {
 		t += "\n"
 	}

@@ -59,6 +59,9 @@ type session struct {
 	err         error
 	stopSignals func()
 	finished    sync.Once
+
+	mu    sync.Mutex
+	stops []func() // what ends with the run: periodic reports
 }
 
 func newSession(r *Run, execID string) (*session, error) {
@@ -99,6 +102,9 @@ func newSession(r *Run, execID string) (*session, error) {
 	}
 	s.consent = processors.NewConsentSwitch(true)
 	s.buf = newBufferProcessor(exp)
+	if c.accountErr != nil {
+		s.logf("%v", c.accountErr)
+	}
 	quietOTel(s.logf)
 	s.tp = sdktrace.NewTracerProvider(
 		sdktrace.WithResource(newResource(c, installID, execID)),
@@ -131,6 +137,7 @@ func (s *session) execute(ctx context.Context) (*cobra.Command, error) {
 		trace.WithTimestamp(s.start),
 	)
 	ctx = context.WithValue(ctx, commandSpanKey{}, s.span)
+	ctx = context.WithValue(ctx, sessionKey{}, s)
 
 	noteRunningCommand(s)
 	defer current.CompareAndSwap(s, nil)
@@ -153,7 +160,21 @@ func (s *session) execute(ctx context.Context) (*cobra.Command, error) {
 // end records the exit code the CLI chose, once the command returned.
 func (s *session) end(code int) {
 	s.stopSignals()
+	s.mu.Lock()
+	stops := s.stops
+	s.stops = nil
+	s.mu.Unlock()
+	for _, stop := range stops {
+		stop()
+	}
 	s.finish(s.cmd, s.err, code, "")
+}
+
+// onEnd registers f to run when the run ends.
+func (s *session) onEnd(f func()) {
+	s.mu.Lock()
+	s.stops = append(s.stops, f)
+	s.mu.Unlock()
 }
 
 // current is the session whose command cobra is about to run.
@@ -214,6 +235,11 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 		s.span.SetName(path)
 		s.span.SetAttributes(flags.attributes(path, s.root.Name())...)
 		s.span.SetAttributes(semconv.ProcessExitCodeKey.Int(code))
+		if a := s.cfg.account; a != nil {
+			if kv, ok := a.attribute(); ok {
+				s.span.SetAttributes(kv)
+			}
+		}
 		if code != 0 || err != nil || kind != "" {
 			s.span.SetAttributes(s.failureAttributes(cmd, err, kind)...)
 			s.span.SetStatus(codes.Error, "")

@@ -1,6 +1,7 @@
 package otelcli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,6 +34,7 @@ func isTelemetryCommand(cmd *cobra.Command) bool {
 // telemetryEnv is what every telemetry subcommand needs from the run.
 type telemetryEnv struct {
 	name     string
+	account  *Account
 	decision decision
 	forRun   func() (decision, bool)
 	dirs     func() (store.Dirs, error)
@@ -42,6 +44,7 @@ type telemetryEnv struct {
 func newTelemetryCmd(r *Run) *cobra.Command {
 	te := &telemetryEnv{
 		name:     r.root.Name(),
+		account:  r.cfg.account,
 		decision: r.decision,
 		forRun:   func() (decision, bool) { return decideForRun(r.cfg) },
 		dirs:     r.stateDirs,
@@ -93,13 +96,24 @@ func statusRun(o *statusOptions) error {
 	if o.json {
 		enc := json.NewEncoder(o.out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		st := struct {
 			Enabled bool   `json:"enabled"`
 			Source  string `json:"source"`
 			Value   string `json:"value,omitempty"`
-		}{d.enabled, d.source, d.value})
+			Account string `json:"account,omitempty"`
+		}{Enabled: d.enabled, Source: d.source, Value: d.value}
+		if d.enabled && o.account != nil {
+			st.Account = "anonymous"
+			if _, ok := o.account.ID(); ok {
+				st.Account = o.account.Key
+			}
+		}
+		return enc.Encode(st)
 	}
 	fmt.Fprintf(o.out, "Telemetry is %s.\n", d)
+	if d.enabled && o.account != nil {
+		fmt.Fprintln(o.out, o.account.statusLine())
+	}
 	return nil
 }
 
@@ -174,7 +188,7 @@ func (o *switchOptions) persist(enabled bool) error {
 
 type showOptions struct {
 	*telemetryEnv
-	out io.Writer
+	out, errOut io.Writer
 }
 
 func newShowCmd(te *telemetryEnv, runF func(*showOptions) error) *cobra.Command {
@@ -183,7 +197,7 @@ func newShowCmd(te *telemetryEnv, runF func(*showOptions) error) *cobra.Command 
 		Short: "Print exactly what the last recorded run sent, as JSON",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o := &showOptions{telemetryEnv: te, out: cmd.OutOrStdout()}
+			o := &showOptions{telemetryEnv: te, out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr()}
 			if runF != nil {
 				return runF(o)
 			}
@@ -210,6 +224,9 @@ func showRun(o *showOptions) error {
 		return err
 	}
 	fmt.Fprintf(o.out, "%s\n", b)
+	if o.account != nil && bytes.Contains(b, []byte(`"`+o.account.Key+`"`)) {
+		fmt.Fprintf(o.errOut, "This run carried your account id (%s): you were logged in.\n", o.account.Key)
+	}
 	return nil
 }
 

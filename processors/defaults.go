@@ -29,6 +29,7 @@ const (
 	KeyStdoutTerminal     = attribute.Key("cli.terminal.stdout")
 	KeyStderrTerminal     = attribute.Key("cli.terminal.stderr")
 	KeySampleRate         = attribute.Key("cli.sample_rate")
+	KeySnapshotSequence   = attribute.Key("cli.snapshot.sequence")
 )
 
 // MaxErrorChain is the most error types cli.error.chain holds.
@@ -87,6 +88,7 @@ var defaultFields = sync.OnceValue(func() []Field {
 		{Key: string(KeyCommandFlags), Type: attribute.STRINGSLICE, Rule: All(MaxItems(64), flagNameRule), Class: Usage, Purpose: "which flags are used (names only)", Example: `["name","provider"]`},
 		{Key: string(KeyCommandArgsCount), Type: attribute.INT64, Class: Usage, Purpose: "how many positional arguments were given (never their text)", Example: "1"},
 		{Key: string(KeyCommandSuggestions), Type: attribute.STRINGSLICE, Rule: Describe(All(MaxItems(8), EachOf(nameRule)), "up to 8 command names"), Class: Usage, Purpose: "for an unknown command, the commands cobra suggested (never the typed word)", Example: `["register"]`},
+		{Key: string(KeySnapshotSequence), Type: attribute.INT64, Class: Usage, Purpose: "orders the periodic reports of a long-running command (a server, a watch mode)", Example: "3"},
 
 		// Exception events for panics.
 		{Key: string(semconv.ExceptionTypeKey), Type: attribute.STRING, Rule: errorTypeRule, Where: OnEvent, Class: Usage, Purpose: "kind of a panic", Example: "panic"},

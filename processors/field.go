@@ -21,6 +21,9 @@ const (
 	// Usage describes what was done: the command, the flags that were set,
 	// how long it took and how it ended.
 	Usage
+	// Identifier names a person's account (usually as a keyed hash): sent
+	// only while the user is logged in to a CLI that declares it.
+	Identifier
 )
 
 func (c Class) String() string {
@@ -31,6 +34,8 @@ func (c Class) String() string {
 		return "pseudonymous id"
 	case Usage:
 		return "usage"
+	case Identifier:
+		return "account identifier"
 	}
 	return "unclassified"
 }

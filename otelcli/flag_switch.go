@@ -11,7 +11,9 @@ import (
 // addFlagSwitches registers the opt-out flags on the root command, unless
 // the CLI already defines them (a CLI moving to otelcli keeps its own
 // --enable-telemetry). They are registered whatever the decision, so that a
-// command line that uses one works the same with telemetry on or off.
+// command line that uses one works the same with telemetry on or off, and
+// hidden, so that the CLI's help reads as before: the notice and `telemetry
+// --help` name them.
 func (c *config) addFlagSwitches(root *cobra.Command) {
 	for _, s := range c.flagSwitches {
 		if root.PersistentFlags().Lookup(s.name) != nil || root.Flags().Lookup(s.name) != nil {
@@ -22,7 +24,20 @@ func (c *config) addFlagSwitches(root *cobra.Command) {
 		} else {
 			root.PersistentFlags().Bool(s.name, false, "do not send anonymous usage data for this run")
 		}
+		_ = root.PersistentFlags().MarkHidden(s.name)
 	}
+}
+
+// flagHint is how the notice and the telemetry command name the opt-out
+// flag, or "".
+func (c *config) flagHint() string {
+	for _, s := range c.flagSwitches {
+		if s.enables {
+			return "--" + s.name + "=false"
+		}
+		return "--" + s.name
+	}
+	return ""
 }
 
 // flagDecision reads the opt-out flags from the command line before

@@ -18,11 +18,11 @@ names, or environment variables. This first run was not recorded.
 const defaultNotice = noticeWhat + `  See what is sent:   {{name}} telemetry show
   Turn it off:        {{name}} telemetry disable
                       or set DO_NOT_TRACK=1 or {{prefix}}TELEMETRY_DISABLED=1
-{{more}}
+{{flag}}{{more}}
 `
 
 const defaultNoticeNoCommand = noticeWhat + `  Turn it off:        set DO_NOT_TRACK=1 or {{prefix}}TELEMETRY_DISABLED=1
-{{more}}
+{{flag}}{{more}}
 `
 
 // noticeText is the first-run notice. It goes to stderr, never stdout, so
@@ -45,8 +45,12 @@ func (r *Run) noticeText() string {
 		account = "While you are logged in, your account id is attached too (" + c.account.Key + "),\n" +
 			"to count usage per account.\n"
 	}
+	flag := ""
+	if h := c.flagHint(); h != "" {
+		flag = "  For one run:        " + h + "\n"
+	}
 	t = strings.NewReplacer("{{name}}", r.root.Name(), "{{prefix}}", c.envPrefix,
-		"{{url}}", c.docsURL, "{{more}}", more, "{{account}}", account).Replace(t)
+		"{{url}}", c.docsURL, "{{more}}", more, "{{account}}", account, "{{flag}}", flag).Replace(t)
 	if !strings.HasSuffix(t, "\n") {
 		t += "\n"
 	}

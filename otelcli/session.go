@@ -220,9 +220,11 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 		if cmd == nil {
 			cmd = s.runningCommand()
 		}
-		if isTelemetryCommand(cmd) {
+		if isTelemetryCommand(cmd) || s.turnedOff() {
 			// The telemetry commands never report themselves: "disable" must
-			// not send, and the others are about telemetry, not usage.
+			// not send, and the others are about telemetry, not usage. Nor
+			// does a command of the CLI's that turned telemetry off in its
+			// own settings (`config set telemetry_enabled false`).
 			s.consent.Set(false)
 		}
 		flags := s.flags.Load()
@@ -247,6 +249,17 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 		s.span.End()
 		s.flush(kind == ErrTypeInterrupted)
 	})
+}
+
+// turnedOff asks the author's consent sources again, at the end: the
+// command that just ran may have been the one that changed them.
+func (s *session) turnedOff() bool {
+	for _, c := range s.cfg.consents {
+		if enabled, decided := c.f(); decided && !enabled {
+			return true
+		}
+	}
+	return false
 }
 
 // failureAttributes say how a command failed: error.type (kind when the

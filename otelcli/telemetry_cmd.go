@@ -59,12 +59,19 @@ sends arguments, flag values you type (except allowlisted choices), paths,
 error messages, or anything that identifies you.
 
 Telemetry is off when any of these is set: OTEL_SDK_DISABLED=true,
-DO_NOT_TRACK=1, OTEL_TRACES_EXPORTER=none, %sTELEMETRY_DISABLED=1.`, te.name, r.cfg.envPrefix),
+DO_NOT_TRACK=1, OTEL_TRACES_EXPORTER=none, %sTELEMETRY_DISABLED=1.%s`, te.name, r.cfg.envPrefix, flagLine(r.cfg)),
 		Annotations: map[string]string{telemetryAnnotation: ""},
 		Args:        cobra.NoArgs,
 	}
 	group.AddCommand(newStatusCmd(te, nil), newEnableCmd(te, nil), newDisableCmd(te, nil), newShowCmd(te, nil))
 	return group
+}
+
+func flagLine(c *config) string {
+	if h := c.flagHint(); h != "" {
+		return "\nFor one run, add " + h + "."
+	}
+	return ""
 }
 
 type statusOptions struct {

@@ -115,8 +115,17 @@ func (u *user) spooled() int {
 }
 
 // stopUploader ends a background uploader left by the test, so that every
-// process a test starts stops with it, and waits until its lock is free.
+// process a test starts stops with it, and waits until its lock is free. An
+// uploader that a last run spawned may take the lock only now: look a few
+// times.
 func (u *user) stopUploader() {
+	for range 3 {
+		u.stopOneUploader()
+		time.Sleep(150 * time.Millisecond)
+	}
+}
+
+func (u *user) stopOneUploader() {
 	path := filepath.Join(u.cacheDir(), "upload.lock")
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -21,5 +21,6 @@ func main() {
 	if otelcli.IsUploader() {
 		os.Exit(otelcli.RunUploader(telemetry.Options(version)...))
 	}
-	os.Exit(otelcli.Execute(cli.NewRoot(version), telemetry.Options(version)...))
+	root := cli.NewRoot(version, cli.Hooks{Report: otelcli.ReportEvery})
+	os.Exit(otelcli.Execute(root, telemetry.Options(version)...))
 }

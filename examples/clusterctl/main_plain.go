@@ -11,7 +11,7 @@ import (
 var version = "0.3.1"
 
 func main() {
-	if err := cli.NewRoot(version).Execute(); err != nil {
+	if err := cli.NewRoot(version, cli.Hooks{}).Execute(); err != nil {
 		os.Exit(1)
 	}
 }

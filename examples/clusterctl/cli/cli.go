@@ -5,6 +5,8 @@
 package cli
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,8 +46,15 @@ type NotFoundError struct{ Name string }
 func (e *NotFoundError) Error() string     { return fmt.Sprintf("cluster %s not found", e.Name) }
 func (e *NotFoundError) ErrorCode() string { return "cluster_not_found" }
 
+// Hooks are what the instrumented build gives the command tree; the plain
+// build gives none, and the commands behave the same.
+type Hooks struct {
+	// Report publishes periodic usage snapshots of `serve`.
+	Report Reporter
+}
+
 // NewRoot returns clusterctl's command tree.
-func NewRoot(version string) *cobra.Command {
+func NewRoot(version string, hooks Hooks) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "clusterctl",
 		Short:         "Manage database clusters (an example CLI for otelcli)",
@@ -160,19 +169,37 @@ func NewRoot(version string) *cobra.Command {
 	var apiKey string
 	login := &cobra.Command{
 		Use:   "login",
-		Short: "Check an API key (nothing secret is stored in telemetry)",
+		Short: "Log in with an API key (the key is never sent in telemetry)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(apiKey) < 8 {
 				return errors.New("api key too short")
 			}
 			trace.SpanFromContext(cmd.Context()).SetAttributes(AuthMethodKey.String("api_key"))
-			fmt.Fprintf(cmd.OutOrStdout(), "Logged in with key ending in %s.\n", apiKey[len(apiKey)-4:])
+			// The service would answer with the key's account; derived here.
+			sum := sha256.Sum256([]byte(apiKey))
+			account := "acct_" + hex.EncodeToString(sum[:6])
+			if err := saveAuth(account); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Logged in as %s with key ending in %s.\n", account, apiKey[len(apiKey)-4:])
 			return nil
 		},
 	}
 	login.Flags().StringVar(&apiKey, "api-key", "", "API key")
 	_ = login.MarkFlagRequired("api-key")
+	logout := &cobra.Command{
+		Use:   "logout",
+		Short: "Log out",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := os.Remove(authFile()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "Logged out.")
+			return nil
+		},
+	}
 
 	ver := &cobra.Command{
 		Use:   "version",
@@ -182,8 +209,31 @@ func NewRoot(version string) *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "clusterctl %s\n", version)
 		},
 	}
-	root.AddCommand(cluster, login, ver)
+	root.AddCommand(cluster, login, logout, ver, newConfigCmd(), newServeCmd(version, hooks.Report), newServerCmd())
 	return root
+}
+
+func authFile() string { return filepath.Join(dataDir(), "auth.json") }
+
+func saveAuth(account string) error {
+	if err := os.MkdirAll(dataDir(), 0o700); err != nil {
+		return err
+	}
+	b, _ := json.Marshal(map[string]string{"account": account})
+	return os.WriteFile(authFile(), b, 0o600)
+}
+
+// LoggedInAccount is the account of the logged-in user, if any.
+func LoggedInAccount() (string, bool) {
+	b, err := os.ReadFile(authFile())
+	if err != nil {
+		return "", false
+	}
+	var a struct{ Account string }
+	if json.Unmarshal(b, &a) != nil || a.Account == "" {
+		return "", false
+	}
+	return a.Account, true
 }
 
 func stateFile() string {

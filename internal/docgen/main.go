@@ -62,6 +62,10 @@ func generate(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", readmePath, err)
 	}
+	readme, err = replaceBlock(readme, "<!-- BEGIN GENERATED env -->", "<!-- END GENERATED env -->", envTable())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", readmePath, err)
+	}
 	config, err = replaceBlock(config, "# BEGIN GENERATED allowed_keys (go run ./internal/docgen): do not edit",
 		"# END GENERATED allowed_keys", allowedKeys(fields))
 	if err != nil {

@@ -73,14 +73,13 @@ func loadExpected(t *testing.T, dir string) expected {
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("sent.jsonl: %v", err)
 		}
-		if len(r.Sent) != 1 {
-			t.Fatalf("a run sent %d records, want 1", len(r.Sent))
-		}
-		res := r.Sent[0].Resource
-		var attrs map[string]any
-		for _, s := range r.Sent[0].Spans {
-			if s.Scope == ScopeName {
-				attrs = s.Attributes
+		// The run's command span: otelcli's scope, with an exit code.
+		var attrs, res map[string]any
+		for _, rec := range r.Sent {
+			for _, s := range rec.Spans {
+				if _, ok := s.Attributes["process.exit.code"]; ok && s.Scope == ScopeName && attrs == nil {
+					attrs, res = s.Attributes, rec.Resource
+				}
 			}
 		}
 		if attrs == nil {

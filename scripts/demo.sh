@@ -243,8 +243,9 @@ echo
 echo
 # The report's numbers against what the session sent (sent.jsonl) and ran.
 rj=$REPORT/usage.json
-sent=$(jq -s 'map({exit, context, resource: .sent[0].resource,
-  span: first(.sent[0].spans[] | select(.scope == "github.com/cli-telemetry/otelcli"))})' "$REPORT/sent.jsonl")
+sent=$(jq -s 'map(. as $run | first(.sent[] as $rec | $rec.spans[]
+  | select(.scope == "github.com/cli-telemetry/otelcli" and .attributes["process.exit.code"] != null)
+  | {exit: $run.exit, context: $run.context, resource: $rec.resource, span: .}))' "$REPORT/sent.jsonl")
 expect() { jq -r "$1" <<<"$sent"; }
 got() { jq -r "$1" "$rj"; }
 check "the report counts the $want recorded runs" [ "$(got .recorded_runs)" = "$want" ]

@@ -126,7 +126,7 @@ func (r *Report) sections() ([]section, error) {
 	// Flags.
 	{
 		s := section{ID: "flags", Title: "Flags used",
-			Intro: "Names of the flags set on each command (cli.command.flags), and the values of the flags the CLI allowlisted (cli.flag.*).",
+			Intro: "Names of the flags set on each command (cli.command.flags); their values are never sent, except for the flags below.",
 			Head:  []string{"Flag", "Command", "Runs", "Of the command's runs"}, Num: []bool{false, false, true, true}}
 		var labels []string
 		var vals []float64

@@ -10,20 +10,22 @@ COLLECTOR := $(CURDIR)/bin/otelcol-otelcli
 JAEGER := $(CURDIR)/bin/jaeger
 FUZZTIME ?= 5s
 
-.PHONY: demo test unit race fuzz vet collector jaeger collector-test demo-test bench generate clusterctl clean
+.PHONY: demo test unit race fuzz vet collector jaeger collector-test demo-test report-test usage-report bench generate clusterctl clean
 
-demo: collector jaeger clusterctl
+demo: collector jaeger clusterctl usage-report
 	@scripts/demo.sh
 
-test: vet unit race fuzz collector-test demo-test
+test: vet unit race fuzz report-test collector-test demo-test
 	@echo "make test: all passed"
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	cd collector && $(GO) vet ./...
+	cd report && $(GO) vet ./...
 	$(GO) mod tidy -diff
 	cd collector && $(GO) mod tidy -diff
+	cd report && $(GO) mod tidy -diff
 
 unit:
 	$(GO) test -count=1 ./...
@@ -42,6 +44,18 @@ clusterctl:
 	@mkdir -p bin
 	$(GO) build -o bin/clusterctl ./examples/clusterctl
 	$(GO) build -tags notelemetry -o bin/clusterctl-plain ./examples/clusterctl
+	$(GO) build -ldflags '-X main.version=0.3.0' -o bin/clusterctl-0.3.0 ./examples/clusterctl
+
+# The usage report for CLI authors (report/, its own module: the library's
+# users never get its charting dependencies).
+usage-report:
+	@mkdir -p bin
+	cd report && $(GO) build -o ../bin/usage-report ./cmd/usage-report
+
+# The report's tests: aggregation on fixtures, the page rendered from a demo
+# session's data and loaded in headless Chromium (skipped when absent; CI has it).
+report-test:
+	cd report && $(GO) test -count=1 ./...
 
 # The collector distribution, built from Go modules by the OpenTelemetry
 # Collector Builder; cached in bin/ until the manifest changes.
@@ -60,7 +74,7 @@ $(JAEGER):
 collector-test: collector clusterctl
 	cd collector && OTELCOL_BIN=$(COLLECTOR) CLUSTERCTL_BIN=$(CURDIR)/bin/clusterctl $(GO) test -count=1 ./...
 
-demo-test: collector jaeger clusterctl
+demo-test: collector jaeger clusterctl usage-report
 	DEMO_ASSERT=1 scripts/demo.sh
 
 bench: clusterctl

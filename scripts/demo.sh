@@ -5,16 +5,18 @@
 #
 # A scripted session of the example CLI runs against the bundled collector,
 # which forwards to a real Jaeger (in-memory). What landed is read back
-# through Jaeger's query API and shown next to what was typed.
+# through Jaeger's query API and shown next to what was typed, and the
+# author's usage report is written from it (bin/report/usage.html).
 #
 #   KEEP=1         leave collector and Jaeger running until Ctrl-C
 #   DEMO_ASSERT=1  check what was shown and exit non-zero on any failure (make test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BIN=$PWD/bin
+ROOT=$PWD
+BIN=$ROOT/bin
 CLUSTERCTL=$BIN/clusterctl
-for b in "$CLUSTERCTL" "$BIN/otelcol-otelcli" "$BIN/jaeger"; do
+for b in "$CLUSTERCTL" "$BIN/clusterctl-0.3.0" "$BIN/otelcol-otelcli" "$BIN/jaeger" "$BIN/usage-report"; do
   [ -x "$b" ] || { echo "missing $b: run 'make demo'" >&2; exit 1; }
 done
 command -v jq >/dev/null || { echo "the demo needs jq (apt-get install jq)" >&2; exit 1; }
@@ -78,6 +80,13 @@ wait_http "http://$OTELCLI_HEALTH_ENDPOINT" collector
 echo "  Jaeger v2 (in memory)      query API $QUERY"
 echo "  otelcol-otelcli            OTLP/HTTP http://$OTELCLI_OTLP_HTTP_ENDPOINT, metrics http://$OTELCLI_METRICS_ENDPOINT/metrics"
 
+# The developer's environment, for the report's test at the end (Go's caches
+# live under HOME, and CI=true makes a missing browser an error there).
+dev_env=()
+for v in HOME XDG_CONFIG_HOME XDG_CACHE_HOME XDG_DATA_HOME CI; do
+  if [ -n "${!v:-}" ]; then dev_env+=("$v=${!v}"); else dev_env=(-u "$v" "${dev_env[@]}"); fi
+done
+
 # A fresh user: empty HOME, the CLI pointed at the collector.
 export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config XDG_CACHE_HOME=$work/home/.cache XDG_DATA_HOME=$work/home/.local/share
 mkdir -p "$HOME"
@@ -87,16 +96,21 @@ cd "$work"
 
 API_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc
 typed=() ids=() optedout=()
-run() { # run <args...>: one command as a user types it; records its execution id
+# run's environment: RUN_ENV (extra variables), RUN_BIN (the binary), RUN_AS (shown before the prompt).
+RUN_ENV=() RUN_BIN=$CLUSTERCTL RUN_AS=
+run() { # run <args...>: one command as a user types it; records its execution id and what it sent
   echo
-  echo "${C}\$ clusterctl $*${N}"
+  echo "${C}${RUN_AS:+$RUN_AS }\$ clusterctl $*${N}"
   local rc=0
-  "$CLUSTERCTL" "$@" 2>&1 | sed 's/^/  /' || rc=${PIPESTATUS[0]}
+  env "${RUN_ENV[@]}" "$RUN_BIN" "$@" 2>&1 | sed 's/^/  /' || rc=${PIPESTATUS[0]}
   [ "$rc" -eq 0 ] || echo "  ${D}(exit $rc)${N}"
-  local id
-  id=$("$CLUSTERCTL" telemetry show 2>/dev/null | jq -r '.[0].resource["cli.execution.id"] // empty' 2>/dev/null || true)
+  local id shown
+  shown=$(env "${RUN_ENV[@]}" "$RUN_BIN" telemetry show 2>/dev/null || true)
+  id=$(jq -r '.[0].resource["cli.execution.id"] // empty' <<<"$shown" 2>/dev/null || true)
   if [ -n "$id" ] && ! printf '%s\n' "${ids[@]:-}" | grep -qx "$id"; then
     typed+=("clusterctl $*"); ids+=("$id")
+    # What this run sent, as the CLI itself shows it: the report is checked against it.
+    jq -c --argjson exit "$rc" --arg context "$RUN_AS" '{exit: $exit, context: $context, sent: .}' <<<"$shown" >>"$work/sent.jsonl"
   fi
 }
 run_optout() {
@@ -122,6 +136,18 @@ spooled_before=$(find "$HOME/.cache" -name '*.pb' -path '*spool*' 2>/dev/null | 
 run_optout cluster list
 run_optout cluster delete analytics-eu
 run_optout login --api-key "$API_KEY"
+
+echo
+echo "${B}== The same CLI in a CI job and under a coding agent${N} ${D}(the CI job: a fresh home, so a new install, recorded from its first run, on an older release)${N}"
+ci=$work/ci-home
+RUN_ENV=(CI=true GITHUB_ACTIONS=true HOME="$ci" XDG_CONFIG_HOME="$ci/.config" XDG_CACHE_HOME="$ci/.cache" XDG_DATA_HOME="$ci/.local/share")
+RUN_BIN=$BIN/clusterctl-0.3.0 RUN_AS="[GitHub Actions, clusterctl 0.3.0]"
+run cluster create --provider AWS --region US_EAST_1 --name ci-smoke-test
+run cluster list --output json
+RUN_ENV=(CLAUDECODE=1) RUN_BIN=$CLUSTERCTL RUN_AS="[Claude Code]"
+run cluster list
+run cluster create --provider AZURE --name agent-made
+RUN_ENV=() RUN_AS=
 
 echo
 printf '%s' "${B}== Waiting for the spans to reach Jaeger${N} "
@@ -170,7 +196,7 @@ total=$(jq '[.data[].processes[].tags[] | select(.key=="cli.execution.id") | .va
 check "Jaeger holds exactly those runs: the ${#optedout[@]} opted-out runs sent nothing ($total traces)" [ "$total" -eq "$want" ]
 spooled_after=$(find "$HOME/.cache" -name '*.pb' -path '*spool*' 2>/dev/null | wc -l)
 check "opted-out runs wrote nothing to the spool" [ "$spooled_after" -le "$spooled_before" ]
-for secret in "$API_KEY" payments-prod analytics-eu ghost-cluster clustr lowercase-region us-east-1 "$work" "$(id -un)" "$(hostname)"; do
+for secret in "$API_KEY" payments-prod analytics-eu ghost-cluster clustr lowercase-region us-east-1 ci-smoke-test agent-made "$work" "$(id -un)" "$(hostname)"; do
   [ ${#secret} -ge 4 ] || continue
   check "\"$secret\" is nowhere in Jaeger" bash -c '! grep -qF -- "$1" <<<"$2"' _ "$secret" "$all"
 done
@@ -191,7 +217,7 @@ calls() { # calls <metrics>: "count<TAB>command<TAB>error.type" per series
 printf '  waiting for the span metrics flush '
 for _ in $(seq 1 60); do
   metrics=$(curl -fsS "http://$OTELCLI_METRICS_ENDPOINT/metrics" 2>/dev/null || true)
-  n=$(calls "$metrics" | awk -F'\t' '$2=="clusterctl cluster create" && $3=="" {print $1}')
+  n=$(calls "$metrics" | awk -F'\t' '$2=="clusterctl cluster create" {n += $1} END {print n + 0}')
   [ "${n:-0}" -ge "$creates" ] && break
   printf '.'; sleep 1
 done
@@ -200,7 +226,62 @@ check "span metrics count the $creates create runs on the collector's Prometheus
 echo
 echo "  ${D}cli_calls_total on http://$OTELCLI_METRICS_ENDPOINT/metrics${N}"
 printf '  %-6s %-28s %s\n' calls command error.type
-calls "$metrics" | sort -t$'\t' -k2 | while IFS=$'\t' read -r n cmd et; do printf '  %-6s %-28s %s\n' "$n" "$cmd" "$et"; done
+calls "$metrics" | awk -F'\t' '{n[$2 "\t" $3] += $1} END {for (k in n) print n[k] "\t" k}' | sort -t$'\t' -k2 | while IFS=$'\t' read -r n cmd et; do printf '  %-6s %-28s %s\n' "$n" "$cmd" "$et"; done
+
+# The author's view: usage, not traces. Written where it outlives the demo.
+echo
+echo "${B}== The usage report${N} ${D}(report/: from $QUERY/api/traces, beside the collector's span metrics)${N}"
+REPORT=$BIN/report
+mkdir -p "$REPORT"
+cp "$work/sent.jsonl" "$REPORT/sent.jsonl"        # what the session sent, as the CLI showed it
+printf '%s\n' "$all" >"$REPORT/traces.json"        # what Jaeger returned: the report's test reads these
+printf '%s\n' "$metrics" >"$REPORT/metrics.txt"    # the collector's span metrics
+echo
+"$BIN/usage-report" --jaeger "$QUERY" --service clusterctl --since 1h \
+  --metrics "http://$OTELCLI_METRICS_ENDPOINT/metrics" \
+  --out "$REPORT/usage.html" --json "$REPORT/usage.json" | sed 's/^/  /'
+echo
+# The report's numbers against what the session sent (sent.jsonl) and ran.
+rj=$REPORT/usage.json
+sent=$(jq -s 'map(. as $run | first(.sent[] as $rec | $rec.spans[]
+  | select(.scope == "github.com/cli-telemetry/otelcli" and .attributes["process.exit.code"] != null)
+  | {exit: $run.exit, context: $run.context, resource: $rec.resource, span: .}))' "$REPORT/sent.jsonl")
+expect() { jq -r "$1" <<<"$sent"; }
+got() { jq -r "$1" "$rj"; }
+check "the report counts the $want recorded runs" [ "$(got .recorded_runs)" = "$want" ]
+check "runs per command match what was sent" [ \
+  "$(got '[.commands[] | "\(.command)=\(.runs)"] | sort | join(", ")')" = \
+  "$(expect 'map(.span.attributes["cli.command.path"]) | group_by(.) | map("\(.[0])=\(length)") | sort | join(", ")')" ]
+check "the $creates create runs are there" [ "$(got '.commands[] | select(.command=="clusterctl cluster create") | .runs')" = "$creates" ]
+check "failures: the runs that exited non-zero ($(expect 'map(select(.exit != 0)) | length'))" [ \
+  "$(got .failures)" = "$(expect 'map(select(.exit != 0)) | length')" ]
+check "error kinds match what was sent ($(expect '[.[].span.attributes["error.type"] // empty] | unique | join(", ")'))" [ \
+  "$(got '[.error_kinds[] | "\(.key)=\(.runs)"] | sort | join(", ")')" = \
+  "$(expect '[.[].span.attributes["error.type"] // empty] | group_by(.) | map("\(.[0])=\(length)") | sort | join(", ")')" ]
+check "flags per command match what was sent" [ \
+  "$(got '[.flags[] | "\(.command) --\(.flag)=\(.runs)"] | sort | join(" ")')" = \
+  "$(expect '[.[].span.attributes | .["cli.command.path"] as $c | (.["cli.command.flags"] // [])[] | "\($c) --\(.)"] | group_by(.) | map("\(.[0])=\(length)") | sort | join(" ")')" ]
+check "installs: the user's and the CI job's ($(expect '[.[].resource["cli.install.id"]] | unique | length'))" [ \
+  "$(got .installs)" = "$(expect '[.[].resource["cli.install.id"]] | unique | length')" ]
+check "CI runs: the GitHub Actions job's $(expect 'map(select(.context | test("GitHub"))) | length')" [ \
+  "$(got '.ci[] | select(.key=="github_actions") | .runs')" = "$(expect 'map(select(.context | test("GitHub"))) | length')" ]
+check "agent runs: Claude Code's $(expect 'map(select(.context | test("Claude"))) | length')" [ \
+  "$(got '.agents[] | select(.key=="claude_code") | .runs')" = "$(expect 'map(select(.context | test("Claude"))) | length')" ]
+check "versions: 0.3.0 for the CI job, 0.3.1 otherwise" [ \
+  "$(got '[.versions[] | "\(.key)=\(.runs)"] | sort | join(" ")')" = \
+  "$(expect '[.[].resource["service.version"]] | group_by(.) | map("\(.[0])=\(length)") | sort | join(" ")')" ]
+check "the collector's span metrics count the same runs per command" [ "$(got '[.commands[] | select(.collector != .runs)] | length')" = 0 ]
+check "the page is self-contained: no external URL in it" bash -c '! grep -Eq "(src|href)=\"(https?:)?//" "$1"' _ "$REPORT/usage.html"
+if [ "${DEMO_ASSERT:-}" = 1 ]; then
+  # The report module's test renders the page from this session's data, checks its
+  # numbers against sent.jsonl, and loads it in headless Chromium when installed.
+  check "the report's test passes on this session's data (report/page_test.go, in Chromium when installed)" \
+    bash -c 'cd "$1/report" && env "${@:3}" USAGE_REPORT_DEMO_DIR="$2" go test -count=1 -v -run "^TestDemo" . >"$2/test.log" 2>&1 || { sed "s/^/    /" "$2/test.log"; exit 1; }' \
+    _ "$ROOT" "$REPORT" "${dev_env[@]}"
+  grep -E "SKIP|screenshot:" "$REPORT/test.log" | sed 's/^ */    /' || true
+fi
+echo
+echo "  ${B}Usage report: $REPORT/usage.html${N}"
 
 if [ "${KEEP:-}" = 1 ]; then
   echo

@@ -20,7 +20,7 @@ const (
 	keyCommandPath = "cli.command.path"
 	keyFlags       = "cli.command.flags"
 	keyFlagPrefix  = "cli.flag."
-	keySuggestion  = "cli.command.suggestion"
+	keySuggestion  = "cli.command.suggestions"
 	keyExitCode    = "process.exit.code"
 	keyErrorType   = "error.type"
 	keyInstallID   = "cli.install.id"
@@ -311,7 +311,7 @@ func readRun(s Span) run {
 		ci:       str(res[keyCI]),
 		agent:    str(res[keyAgent]),
 		source:   orUnknown(str(res[keySource])),
-		suggest:  str(a[keySuggestion]),
+		suggest:  first(strs(a[keySuggestion])),
 		flags:    strs(a[keyFlags]),
 		duration: s.Duration,
 	}
@@ -648,4 +648,12 @@ func round(v float64, digits int) float64 {
 
 func fmtRate(r float64) string {
 	return fmt.Sprintf("%g", r)
+}
+
+// first is the first of vals, or "": cobra lists its best suggestion first.
+func first(vals []string) string {
+	if len(vals) == 0 {
+		return ""
+	}
+	return vals[0]
 }

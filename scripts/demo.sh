@@ -175,7 +175,7 @@ for i in "${!ids[@]}"; do
     | (reduce .tags[] as $t ({}; .[$t.key] = $t.value)) as $a
     | "  sent: \(.operationName)  \(.duration/1000 | .*100|round/100) ms  exit \($a["process.exit.code"])"
       + (if $a["error.type"] then "  error.type=\($a["error.type"])" else "" end)
-      + (if $a["cli.command.suggestion"] then "  (did you mean: \($a["cli.command.suggestion"]))" else "" end)
+      + (if $a["cli.command.suggestions"] then "  (did you mean: \($a["cli.command.suggestions"] | fromjson? // . | if type == "array" then join(", ") else . end))" else "" end)
       + "\n  attributes: "
       + ([$a | to_entries[] | select(.key | test("^cli\\.(flag\\.|command\\.flags|command\\.args|error\\.chain)|^clusterctl\\."))
           | "\(.key)=\(.value)"] | join("  "))' <<<"$traces"
@@ -203,7 +203,7 @@ done
 for kept in AWS US_EAST_1 M20 GCP EUROPE_WEST_1 cluster_not_found unknown_command api_key; do
   check "allowlisted \"$kept\" arrived" grep -qF -- "\"$kept\"" <<<"$all"
 done
-check "cobra's suggestion was recorded for the typo, never the typo" grep -qF '"cli.command.suggestion","type":"string","value":"cluster"' <<<"$all"
+check "cobra's suggestion was recorded for the typo, never the typo" grep -qF '"key":"cli.command.suggestions","type":"string","value":"[\"cluster\"]"' <<<"$all"
 # Span metrics: the collector counts calls per command and error kind. The
 # connector flushes every 10 s; wait for the counts of this session.
 creates=$(printf '%s\n' "${typed[@]}" | grep -c '^clusterctl cluster create' || true)

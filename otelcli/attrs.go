@@ -26,8 +26,8 @@ type typedFlags struct {
 // readFlags reads cmd's changed flags, leaving out those that were already
 // set before the command line was parsed (preset).
 func readFlags(cmd *cobra.Command, rules map[string]processors.Rule, preset map[string]bool) *typedFlags {
-	t := &typedFlags{cmd: cmd, args: -1}
 	fs := cmd.Flags()
+	t := &typedFlags{cmd: cmd, args: -1, names: make([]string, 0, fs.NFlag())}
 	fs.Visit(func(f *pflag.Flag) {
 		if preset[f.Name] {
 			return

@@ -35,6 +35,7 @@ func newCommandNames(root *cobra.Command, c *config) *commandNames {
 		}
 		return n
 	}
+	n.snapshot = make([]*cobra.Command, 0, countCommands(root))
 	var walk func(*cobra.Command)
 	walk = func(cmd *cobra.Command) {
 		n.snapshot = append(n.snapshot, cmd)
@@ -43,6 +44,14 @@ func newCommandNames(root *cobra.Command, c *config) *commandNames {
 		}
 	}
 	walk(root)
+	return n
+}
+
+func countCommands(c *cobra.Command) int {
+	n := 1
+	for _, sub := range c.Commands() {
+		n += countCommands(sub)
+	}
 	return n
 }
 

@@ -239,8 +239,9 @@ func (c *config) newSpool(d store.Dirs) *spool.Spool {
 
 // policyFields are the author's fields and one per allowlisted flag, so
 // that the allowlist checks a flag's value with the rule it was recorded by.
-// Hashed rules are bound to the install's key here.
-func (c *config) policyFields(key func() []byte) []processors.Field {
+// Hashed rules are bound to the install's key here. Purposes are written
+// only for documentation (doc), not on every run.
+func (c *config) policyFields(key func() []byte, doc bool) []processors.Field {
 	fields := make([]processors.Field, 0, len(c.fields)+len(c.flagRules)+1)
 	if c.account != nil {
 		fields = append(fields, c.account.field())
@@ -255,19 +256,23 @@ func (c *config) policyFields(key func() []byte) []processors.Field {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		fields = append(fields, processors.Field{
+		f := processors.Field{
 			// Any type: a slice flag is sent as a string slice, each element
 			// held to the rule.
 			Key: processors.KeyFlagPrefix + name, Rule: processors.EachOf(bindHash(c.flagRules[name], key)),
-			Class: processors.Usage, Purpose: "value of the --" + name + " flag (allowlisted)",
-		})
+			Class: processors.Usage,
+		}
+		if doc {
+			f.Purpose = "value of the --" + name + " flag (allowlisted)"
+		}
+		fields = append(fields, f)
 	}
 	return fields
 }
 
 // policy compiles the run's allowlist.
 func (c *config) policy(key func() []byte) (*processors.Policy, error) {
-	return processors.NewPolicy(processors.WithFields(c.policyFields(key)...))
+	return processors.NewPolicy(processors.WithFields(c.policyFields(key, false)...))
 }
 
 // Fields returns every field a CLI configured with opts can send: the
@@ -275,7 +280,7 @@ func (c *config) policy(key func() []byte) (*processors.Policy, error) {
 // allowlisted flag. It is the table to generate documentation and the
 // collector's allowed keys from.
 func Fields(opts ...Option) ([]processors.Field, error) {
-	p, err := newConfig("", opts).policy(nil)
+	p, err := processors.NewPolicy(processors.WithFields(newConfig("", opts).policyFields(nil, true)...))
 	if err != nil {
 		return nil, err
 	}

@@ -7,20 +7,17 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/cli-telemetry/otelcli/internal/env"
 )
-
-type commandSpanKey struct{}
 
 // SetAttributes adds attributes to the span of the command running in ctx
 // (the command's cmd.Context()), such as the kind of database or the auth
 // method in use. They pass the same allowlist as everything else: declare
 // them with [WithFields], or they are dropped.
 func SetAttributes(ctx context.Context, kv ...attribute.KeyValue) {
-	if s, ok := ctx.Value(commandSpanKey{}).(trace.Span); ok {
-		s.SetAttributes(kv...)
+	if s, ok := ctx.Value(sessionKey{}).(*session); ok {
+		s.span.SetAttributes(kv...)
 	}
 }
 

@@ -34,9 +34,9 @@ func newResource(c *config, installID, execID string) *resource.Resource {
 		processors.KeyExecutionID.String(execID),
 		processors.KeySampleRate.Float64(c.rate),
 		processors.KeyInstallSource.String(installSource()),
-		processors.KeyStdinTerminal.Bool(detect.IsTerminal(os.Stdin)),
-		processors.KeyStdoutTerminal.Bool(detect.IsTerminal(os.Stdout)),
-		processors.KeyStderrTerminal.Bool(detect.IsTerminal(os.Stderr)),
+		processors.KeyStdinTerminal.Bool(detect.IsTerminal(detect.Stdin)),
+		processors.KeyStdoutTerminal.Bool(detect.IsTerminal(detect.Stdout)),
+		processors.KeyStderrTerminal.Bool(detect.IsTerminal(detect.Stderr)),
 	)
 	if c.version != "" {
 		attrs = append(attrs, semconv.ServiceVersionKey.String(c.version))

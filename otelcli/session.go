@@ -136,7 +136,8 @@ func (s *session) execute(ctx context.Context) (*cobra.Command, error) {
 		trace.WithSpanKind(trace.SpanKindInternal),
 		trace.WithTimestamp(s.start),
 	)
-	ctx = context.WithValue(ctx, commandSpanKey{}, s.span)
+	// One value holds the run: SetAttributes finds the command span in it,
+	// ReportEvery the session.
 	ctx = context.WithValue(ctx, sessionKey{}, s)
 
 	noteRunningCommand(s)

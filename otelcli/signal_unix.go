@@ -39,42 +39,52 @@ var watchedBefore atomic.Bool
 // ends, and the exit code it chooses is what [Run.End] records. A signal the
 // process ignores (nohup, background jobs) is left ignored.
 func (s *session) watchSignals() (stop func()) {
-	var (
-		mu      sync.Mutex
-		stopped bool
-		ch      chan os.Signal
-		quit    = make(chan struct{})
-	)
-	timer := time.AfterFunc(signalDelay, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if stopped || appHandlesSignals() {
-			return
+	w := &signalWatch{s: s}
+	w.timer = time.AfterFunc(signalDelay, w.start)
+	return w.stop
+}
+
+// signalWatch is the state of one run's watch: one allocation, and the
+// timer's.
+type signalWatch struct {
+	s       *session
+	timer   *time.Timer
+	mu      sync.Mutex
+	stopped bool
+	ch      chan os.Signal
+	quit    chan struct{}
+}
+
+func (w *signalWatch) start() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped || appHandlesSignals() {
+		return
+	}
+	var sigs []os.Signal
+	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		if !signal.Ignored(sig) {
+			sigs = append(sigs, sig)
 		}
-		var sigs []os.Signal
-		for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGTERM} {
-			if !signal.Ignored(sig) {
-				sigs = append(sigs, sig)
-			}
-		}
-		if len(sigs) == 0 {
-			return
-		}
-		ch = make(chan os.Signal, 1)
-		watchedBefore.Store(true)
-		signal.Notify(ch, sigs...)
-		go s.onSignal(ch, quit)
-	})
-	return func() {
-		mu.Lock()
-		defer mu.Unlock()
-		stopped = true
-		timer.Stop()
-		if ch != nil {
-			signal.Stop(ch)
-			close(quit)
-			ch = nil
-		}
+	}
+	if len(sigs) == 0 {
+		return
+	}
+	w.ch, w.quit = make(chan os.Signal, 1), make(chan struct{})
+	watchedBefore.Store(true)
+	signal.Notify(w.ch, sigs...)
+	go w.s.onSignal(w.ch, w.quit)
+}
+
+func (w *signalWatch) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stopped = true
+	w.timer.Stop()
+	if w.ch != nil {
+		signal.Stop(w.ch)
+		close(w.quit)
+		w.ch = nil
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 )
@@ -66,18 +67,26 @@ func (keyedHashRule) describe() string { return "a keyed hash" }
 // needs it); a value that is such a hash already passes as it is, so that
 // applying the rule again changes nothing. Without a key (key is nil or
 // returns an unusable key) only hashes pass.
-func KeyedHashing(key func() []byte) Rule { return keyedHashingRule{key: key} }
+func KeyedHashing(key func() []byte) Rule {
+	r := keyedHashingRule{}
+	if key != nil {
+		r.hash = sync.OnceValues(func() (Sanitizer, error) { return KeyedHash(key()) })
+	}
+	return r
+}
 
-type keyedHashingRule struct{ key func() []byte }
+type keyedHashingRule struct {
+	hash func() (Sanitizer, error) // nil without a key
+}
 
 func (r keyedHashingRule) Apply(v attribute.Value) (attribute.Value, bool) {
 	if out, ok := (keyedHashRule{}).Apply(v); ok {
 		return out, true
 	}
-	if v.Type() != attribute.STRING || r.key == nil {
+	if v.Type() != attribute.STRING || r.hash == nil {
 		return attribute.Value{}, false
 	}
-	h, err := KeyedHash(r.key())
+	h, err := r.hash()
 	if err != nil {
 		return attribute.Value{}, false
 	}

@@ -13,14 +13,42 @@ import (
 // A Policy is the compiled, immutable form of a list of fields and name
 // rules. It is safe for concurrent use.
 type Policy struct {
-	exact        map[attribute.Key]Field
-	prefixes     []Field
+	base         *fieldTable // the default fields, shared by every policy
+	own          fieldTable  // the fields given with WithFields
 	spanNames    Rule
 	scopeNames   Rule
 	fallbackName string
 	eventNames   map[string]struct{}
-	fields       []Field // as declared, later ones overriding earlier
 }
+
+// fieldTable is fields compiled for lookup.
+type fieldTable struct {
+	exact    map[attribute.Key]Field
+	prefixes []Field
+	fields   []Field // as declared, later ones overriding earlier
+}
+
+func (t *fieldTable) add(f Field) {
+	t.fields = append(t.fields, f)
+	if f.Prefix {
+		t.prefixes = append(t.prefixes, f)
+		return
+	}
+	if t.exact == nil {
+		t.exact = map[attribute.Key]Field{}
+	}
+	t.exact[attribute.Key(f.Key)] = f
+}
+
+// defaultTable is the default fields compiled once: a CLI makes a policy
+// on every run, and the defaults never change.
+var defaultTable = sync.OnceValue(func() *fieldTable {
+	t := &fieldTable{exact: make(map[attribute.Key]Field, len(defaultFields()))}
+	for _, f := range defaultFields() {
+		t.add(f)
+	}
+	return t
+})
 
 // scopeNameRule accepts Go import paths, the usual instrumentation scope
 // names.
@@ -34,19 +62,13 @@ func NewPolicy(opts ...Option) (*Policy, error) {
 	for _, o := range opts {
 		o.apply(&c)
 	}
-	var fields []Field
-	if !c.noDefaults {
-		fields = DefaultFields()
-	}
-	fields = append(fields, c.fields...)
-
 	p := &Policy{
-		fields:       fields,
-		exact:        make(map[attribute.Key]Field, len(fields)),
 		spanNames:    c.spanNames,
 		scopeNames:   c.scopeNames,
 		fallbackName: c.fallbackName,
-		eventNames:   map[string]struct{}{},
+	}
+	if !c.noDefaults {
+		p.base = defaultTable()
 	}
 	if p.spanNames == nil {
 		p.spanNames = LowCardinalityName()
@@ -60,12 +82,10 @@ func NewPolicy(opts ...Option) (*Policy, error) {
 	if strings.TrimSpace(p.fallbackName) == "" {
 		return nil, errors.New("processors: empty fallback span name")
 	}
-	eventNames := c.eventNames
-	if eventNames == nil {
-		eventNames = DefaultEventNames()
-	}
-	for _, n := range eventNames {
-		p.eventNames[n] = struct{}{}
+	if c.eventNames == nil {
+		p.eventNames = defaultEventNames()
+	} else {
+		p.eventNames = nameSet(c.eventNames)
 	}
 	var errs []error
 	for _, r := range []Rule{p.spanNames, p.scopeNames} {
@@ -73,16 +93,15 @@ func NewPolicy(opts ...Option) (*Policy, error) {
 			errs = append(errs, err)
 		}
 	}
-	for _, f := range fields {
+	if len(c.fields) > 0 {
+		p.own.exact = make(map[attribute.Key]Field, len(c.fields))
+	}
+	for _, f := range c.fields {
 		if err := f.validate(); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if f.Prefix {
-			p.prefixes = append(p.prefixes, f)
-		} else {
-			p.exact[attribute.Key(f.Key)] = f
-		}
+		p.own.add(f)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -90,15 +109,30 @@ func NewPolicy(opts ...Option) (*Policy, error) {
 	return p, nil
 }
 
+var defaultEventNames = sync.OnceValue(func() map[string]struct{} { return nameSet(DefaultEventNames()) })
+
+func nameSet(names []string) map[string]struct{} {
+	m := make(map[string]struct{}, len(names))
+	for _, n := range names {
+		m[n] = struct{}{}
+	}
+	return m
+}
+
 // Fields returns the declarations the policy enforces, one a key (a later
 // declaration of a key replaces an earlier one, in its place).
 func (p *Policy) Fields() []Field {
+	var all []Field
+	if p.base != nil {
+		all = append(all, p.base.fields...)
+	}
+	all = append(all, p.own.fields...)
 	last := map[string]int{}
-	for i, f := range p.fields {
+	for i, f := range all {
 		last[fieldID(f)] = i
 	}
 	var out []Field
-	for i, f := range p.fields {
+	for i, f := range all {
 		if last[fieldID(f)] == i {
 			out = append(out, f)
 		}
@@ -113,12 +147,23 @@ func fieldID(f Field) string {
 	return f.Key
 }
 
-// lookup finds the field declaring key for the given place.
+// lookup finds the field declaring key for the given place: the policy's
+// own fields first, which replace a default of the same key.
 func (p *Policy) lookup(key attribute.Key, w Where) (Field, bool) {
-	if f, ok := p.exact[key]; ok && f.where()&w != 0 {
+	if f, ok := p.own.lookup(key, w); ok {
 		return f, true
 	}
-	for _, f := range p.prefixes {
+	if _, declared := p.own.exact[key]; declared || p.base == nil {
+		return Field{}, false
+	}
+	return p.base.lookup(key, w)
+}
+
+func (t *fieldTable) lookup(key attribute.Key, w Where) (Field, bool) {
+	if f, ok := t.exact[key]; ok && f.where()&w != 0 {
+		return f, true
+	}
+	for _, f := range t.prefixes {
 		if f.where()&w != 0 && strings.HasPrefix(string(key), f.Key) && len(key) > len(f.Key) {
 			return f, true
 		}

@@ -106,7 +106,13 @@ func TestIsTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if IsTerminal(f) || IsTerminal(nil) {
+	if IsTerminal(f.Fd()) {
 		t.Fatal("a file is not a terminal")
+	}
+	if null, err := os.Open(os.DevNull); err == nil {
+		defer null.Close()
+		if IsTerminal(null.Fd()) {
+			t.Fatal("/dev/null is a character device, not a terminal")
+		}
 	}
 }

@@ -1,0 +1,5 @@
+package detect
+
+import "syscall"
+
+const ioctlGetTermios = syscall.TCGETS

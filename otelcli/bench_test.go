@@ -38,7 +38,8 @@ func benchSetup(b *testing.B, extra ...Option) (string, []Option) {
 // BenchmarkExecutePlain is the uninstrumented baseline: cobra alone.
 func BenchmarkExecutePlain(b *testing.B) {
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
 		root := benchTree()
 		root.SetArgs(benchArgs)
 		root.Execute()
@@ -53,14 +54,13 @@ func BenchmarkExecuteInstrumented(b *testing.B) {
 	sp := spool.New(dir + "/cache/app/telemetry/spool")
 	b.ReportAllocs()
 	b.ResetTimer()
-	i := 0
-	for b.Loop() {
+	for i := 1; i <= b.N; i++ {
 		root := benchTree()
 		root.SetArgs(benchArgs)
 		Execute(root, opts...)
 		// A real spool holds the few invocations not yet uploaded; drain
 		// it as the uploader would, off the clock.
-		if i++; i%20 == 0 {
+		if i%20 == 0 {
 			b.StopTimer()
 			sp.Clear()
 			b.StartTimer()
@@ -75,7 +75,7 @@ func BenchmarkExecuteInstrumentedNoDisk(b *testing.B) {
 	_, opts := benchSetup(b, WithExporter(tracetest.NewNoopExporter()))
 	b.ReportAllocs()
 	b.ResetTimer()
-	for b.Loop() {
+	for i := 0; i < b.N; i++ {
 		root := benchTree()
 		root.SetArgs(benchArgs)
 		Execute(root, opts...)
@@ -88,7 +88,8 @@ func BenchmarkOptedOut(b *testing.B) {
 	env := map[string]string{"DO_NOT_TRACK": "1"}
 	c := newConfig("app", append(appOpts, withLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })))
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
 		if d, ok := decideForRun(c); !ok || d.enabled {
 			b.Fatal("not opted out")
 		}

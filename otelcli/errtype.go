@@ -7,8 +7,6 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/spf13/pflag"
-
 	"github.com/cli-telemetry/otelcli/processors"
 )
 
@@ -93,19 +91,8 @@ func classify(err error, valid func(string) bool) (string, []string) {
 // prefixes, and only when the error is a plain string (a RunE error that
 // wraps or has a type of its own is never taken for one).
 func cobraKind(err error) string {
-	var notExist *pflag.NotExistError
-	var valueRequired *pflag.ValueRequiredError
-	var invalidValue *pflag.InvalidValueError
-	var invalidSyntax *pflag.InvalidSyntaxError
-	switch {
-	case errors.As(err, &notExist):
-		return ErrTypeUnknownFlag
-	case errors.As(err, &valueRequired):
-		return ErrTypeMissingFlagValue
-	case errors.As(err, &invalidValue):
-		return ErrTypeFlagValue
-	case errors.As(err, &invalidSyntax):
-		return ErrTypeUnknownFlag
+	if k := pflagKind(err); k != "" {
+		return k
 	}
 	if reflect.TypeOf(err) != errorString {
 		return ""
@@ -133,6 +120,55 @@ func cobraKind(err error) string {
 	return ""
 }
 
+// pflagKinds are pflag's typed parse errors, by type name. They are
+// matched by name, not with errors.As, because they exist only from pflag
+// 1.0.7 on and otelcli works with the pflag cobra 1.8 requires (1.0.5),
+// whose errors are strings (matched by message below).
+var pflagKinds = map[string]string{
+	"NotExistError":      ErrTypeUnknownFlag,
+	"InvalidSyntaxError": ErrTypeUnknownFlag,
+	"ValueRequiredError": ErrTypeMissingFlagValue,
+	"InvalidValueError":  ErrTypeFlagValue,
+}
+
+const pflagPath = "github.com/spf13/pflag"
+
+func pflagKind(err error) string {
+	var kind string
+	walkErrors(err, func(e error) bool {
+		t := reflect.TypeOf(e)
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.PkgPath() == pflagPath {
+			kind = pflagKinds[t.Name()]
+		}
+		return kind == ""
+	})
+	return kind
+}
+
+// walkErrors visits err's tree depth first while visit returns true.
+func walkErrors(err error, visit func(error) bool) bool {
+	if err == nil {
+		return true
+	}
+	if !visit(err) {
+		return false
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if !walkErrors(e, visit) {
+				return false
+			}
+		}
+	case interface{ Unwrap() error }:
+		return walkErrors(u.Unwrap(), visit)
+	}
+	return true
+}
+
 // errorString is the type of errors.New's errors, which cobra uses for its
 // own failures.
 var errorString = reflect.TypeOf(errors.New(""))
@@ -150,23 +186,11 @@ var generic = map[string]bool{
 // generic wrappers, at most maxChain.
 func errorChain(err error) []string {
 	var out []string
-	var walk func(error)
-	walk = func(e error) {
-		if e == nil || len(out) >= maxChain {
-			return
-		}
+	walkErrors(err, func(e error) bool {
 		if t := fmt.Sprintf("%T", e); !generic[t] {
 			out = append(out, t)
 		}
-		switch u := e.(type) {
-		case interface{ Unwrap() []error }:
-			for _, c := range u.Unwrap() {
-				walk(c)
-			}
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap())
-		}
-	}
-	walk(err)
+		return len(out) < maxChain
+	})
 	return out
 }

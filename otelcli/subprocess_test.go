@@ -65,7 +65,7 @@ func TestPanic(t *testing.T) {
 	t.Setenv("OTELCLI_TEST_PLAIN", "0")
 	code, stderr := child(t, "TestPanicChild", h)
 	panicLine := func(s string) string {
-		for l := range strings.SplitSeq(s, "\n") {
+		for _, l := range strings.Split(s, "\n") {
 			if strings.HasPrefix(strings.TrimSpace(l), "panic: ") {
 				return l
 			}

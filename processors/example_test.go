@@ -34,7 +34,7 @@ func ExampleNewAllowlist() {
 
 	s := exported.Ended()[0]
 	for _, kv := range s.Attributes() {
-		fmt.Printf("%s=%s\n", kv.Key, kv.Value.String())
+		fmt.Printf("%s=%s\n", kv.Key, kv.Value.Emit())
 	}
 	fmt.Println("dropped:", s.DroppedAttributes())
 	// Output:

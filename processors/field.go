@@ -74,6 +74,11 @@ func (w Where) String() string {
 	return strings.Join(parts, ", ")
 }
 
+// anyType is attribute.Type's zero value: on a Field, "any type"; on a
+// value, one that is not set. (OpenTelemetry names it INVALID before 1.43
+// and EMPTY since; otelcli works with both.)
+const anyType = attribute.Type(0)
+
 // Field declares one attribute that may leave the process. Every attribute
 // the library or a CLI emits is declared once, and from that declaration come
 // the allowlist enforced here, the collector's allowed keys and the
@@ -83,7 +88,7 @@ type Field struct {
 	// with Key is covered (Key then usually ends in '.').
 	Key    string
 	Prefix bool
-	// Type the value must have; attribute.EMPTY accepts any type.
+	// Type the value must have; the zero Type accepts any type.
 	Type attribute.Type
 	// Rule the value must pass; nil accepts any value of Type.
 	Rule Rule
@@ -106,7 +111,7 @@ func (f Field) where() Where {
 // RuleText describes the values the field accepts, for documentation.
 func (f Field) RuleText() string {
 	t := "any"
-	if f.Type != attribute.EMPTY {
+	if f.Type != anyType {
 		t = strings.ToLower(f.Type.String())
 	}
 	if f.Rule == nil {
@@ -127,10 +132,10 @@ func (f Field) validate() error {
 
 // check applies the field's type and rule to v.
 func (f Field) check(v attribute.Value) (attribute.Value, bool) {
-	if f.Type != attribute.EMPTY && v.Type() != f.Type {
+	if f.Type != anyType && v.Type() != f.Type {
 		return attribute.Value{}, false
 	}
-	if v.Type() == attribute.EMPTY {
+	if v.Type() == anyType {
 		return attribute.Value{}, false
 	}
 	if f.Rule == nil {

@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/cli-telemetry/otelcli/internal/scopeattr"
 )
 
 // A Policy is the compiled, immutable form of a list of fields and name
@@ -225,9 +227,9 @@ func (p *Policy) Scope(s instrumentation.Scope) instrumentation.Scope {
 	if _, ok := versionRule.Apply(attribute.StringValue(s.Version)); ok {
 		out.Version = s.Version
 	}
-	if s.Attributes.Len() > 0 {
-		kept, _ := p.FilterAttributes(s.Attributes.ToSlice(), OnScope)
-		out.Attributes = attribute.NewSet(kept...)
+	if attrs := scopeattr.Get(s); len(attrs) > 0 {
+		kept, _ := p.FilterAttributes(attrs, OnScope)
+		scopeattr.Set(&out, kept)
 	}
 	return out
 }

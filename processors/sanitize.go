@@ -251,7 +251,7 @@ func FunctionsOnly() Sanitizer { return SanitizerFunc(functionsOnly) }
 func functionsOnly(s string) string {
 	var b strings.Builder
 	n := 0
-	for line := range strings.SplitSeq(s, "\n") {
+	for _, line := range strings.Split(s, "\n") {
 		line = strings.TrimRight(line, "\r")
 		if line == "" || line[0] == '\t' || line[0] == ' ' ||
 			strings.HasPrefix(line, "goroutine ") || strings.HasPrefix(line, "panic") ||

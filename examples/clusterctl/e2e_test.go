@@ -202,11 +202,13 @@ func TestConcurrentInvocations(t *testing.T) {
 	u := newUser(t, true, "OTEL_EXPORTER_OTLP_ENDPOINT="+rcv.url(), "CLUSTERCTL_TELEMETRY_DELIVERY=none")
 	var wg sync.WaitGroup
 	for range 50 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			if r := u.run(instrumented, "cluster", "list"); r.code != 0 || r.stderr != "" {
 				t.Errorf("run: %+v", r)
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	if n := u.spooled(); n != 50 {
@@ -219,7 +221,8 @@ func TestConcurrentInvocations(t *testing.T) {
 	// Two uploaders at once: the lock lets one send, nothing is sent twice.
 	var up sync.WaitGroup
 	for range 2 {
-		up.Go(func() { u.run(instrumented, "__otelcli_upload") })
+		up.Add(1)
+		go func() { defer up.Done(); u.run(instrumented, "__otelcli_upload") }()
 	}
 	up.Wait()
 	u.run(instrumented, "__otelcli_upload")

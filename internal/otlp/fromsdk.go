@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/cli-telemetry/otelcli/internal/scopeattr"
 )
 
 // Span flags beyond the W3C trace flags in the low byte: whether the
@@ -52,7 +54,7 @@ func FromSDK(spans []sdktrace.ReadOnlySpan) []ResourceSpans {
 			out[ri].ScopeSpans = append(out[ri].ScopeSpans, ScopeSpans{
 				Scope: Scope{
 					Name: scope.Name, Version: scope.Version,
-					Attributes: keyValues(scope.Attributes.ToSlice()),
+					Attributes: keyValues(scopeattr.Get(scope)),
 				},
 				SchemaURL: scope.SchemaURL,
 			})

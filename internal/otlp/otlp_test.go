@@ -215,7 +215,8 @@ func FuzzUnmarshal(f *testing.F) {
 func BenchmarkMarshal(b *testing.B) {
 	rs := FromSDK(sdkSpans(b))
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
 		Marshal(rs)
 	}
 }

@@ -99,10 +99,10 @@ func span(s sdktrace.ReadOnlySpan) Span {
 		})
 	}
 	for _, l := range s.Links() {
+		// A link's trace state is left out, as the OTLP exporters do.
 		out.Links = append(out.Links, Link{
 			TraceID:                l.SpanContext.TraceID(),
 			SpanID:                 l.SpanContext.SpanID(),
-			TraceState:             l.SpanContext.TraceState().String(),
 			Attributes:             keyValues(l.Attributes),
 			DroppedAttributesCount: clamp(l.DroppedAttributeCount),
 			Flags:                  flags(l.SpanContext.TraceFlags(), l.SpanContext),

@@ -1,0 +1,39 @@
+// Package telemetry is forge's telemetry policy: its options for otelcli,
+// used alike by the instrumented main and by the uploader it starts.
+package telemetry
+
+import (
+	"path/filepath"
+
+	"github.com/cli-telemetry/otelcli/examples/forge/cli"
+	"github.com/cli-telemetry/otelcli/otelcli"
+)
+
+// Options is forge's telemetry configuration.
+func Options(version string) []otelcli.Option {
+	return []otelcli.Option{
+		otelcli.WithServiceName("forge"),
+		otelcli.WithVersion(version),
+		otelcli.WithEndpoint("http://localhost:4318"),
+		otelcli.WithTelemetryCommand(),
+		// otelcli's files live in forge's own directories, which
+		// FORGE_CONFIG_DIR moves.
+		otelcli.WithStateDirs(stateDirs),
+		// Only forge's own command paths can be sent (default deny); the
+		// commands made from the user's aliases and extensions are sent as
+		// "forge _alias" and "forge _extension", never by their names.
+		otelcli.WithCommandPaths(CommandPaths...),
+		otelcli.WithCommandKind(cli.Kind),
+		otelcli.WithFlagValues("state", otelcli.OneOf("open", "closed", "all")),
+		otelcli.WithFlagValues("limit", otelcli.Matching(`[0-9]{1,3}`)),
+		otelcli.WithDocsURL("https://github.com/cli-telemetry/otelcli#what-is-collected"),
+	}
+}
+
+func stateDirs() (configDir, cacheDir string, err error) {
+	if configDir, err = filepath.Abs(cli.ConfigDir()); err != nil {
+		return "", "", err
+	}
+	cacheDir, err = filepath.Abs(cli.CacheDir())
+	return configDir, cacheDir, err
+}

@@ -51,6 +51,7 @@ type config struct {
 	commandPaths  []string
 	commandKind   func(*cobra.Command) string
 	exporter      sdktrace.SpanExporter
+	ownSignals    bool
 	account       *Account
 	accountErr    error
 	lookupEnv     env.Lookup

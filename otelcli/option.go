@@ -197,6 +197,18 @@ func WithCommandKind(kind func(*cobra.Command) string) Option {
 	return optionFunc(func(c *config) { c.commandKind = kind })
 }
 
+// WithOwnSignalHandling says the CLI handles SIGINT and SIGTERM itself, in
+// some command or late in one: otelcli then never registers for them. By
+// default it watches them once a command has run 50 ms, unless something in
+// the process registered by then, and records a run the signal ends; a CLI
+// that registers later would receive the signal twice (otelcli re-raises it
+// after recording). With this option a run the CLI ends after a signal is
+// recorded with the exit code it passes to [Run.End], and a run a signal
+// kills is not recorded.
+func WithOwnSignalHandling() Option {
+	return optionFunc(func(c *config) { c.ownSignals = true })
+}
+
 // WithDelivery chooses how spans reach the backend; see [Delivery]. Users
 // can override it with <PREFIX>_TELEMETRY_DELIVERY=background|inline|none.
 func WithDelivery(d Delivery) Option {

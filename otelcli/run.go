@@ -133,7 +133,10 @@ func (r *Run) ExecuteContextC(ctx context.Context) (*cobra.Command, error) {
 // End records code, the exit code the process is about to exit with, ends
 // the span and hands it to delivery: a background uploader is started, or
 // in CI the upload happens here, bounded by the inline timeout. Call it once
-// after [Run.ExecuteContextC], before os.Exit; later calls do nothing.
+// after [Run.ExecuteContextC], before os.Exit; later calls do nothing. It is
+// safe to call from any goroutine, also while the command still runs: a
+// path that exits from inside a command (a second Ctrl-C that force-quits)
+// calls End(code) before os.Exit(code).
 func (r *Run) End(code int) {
 	if r.sess != nil {
 		r.sess.end(code)

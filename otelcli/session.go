@@ -55,12 +55,12 @@ type session struct {
 	running atomic.Pointer[cobra.Command]
 	flags   atomic.Pointer[typedFlags]
 
-	cmd         *cobra.Command // what ExecuteC returned
-	err         error
 	stopSignals func()
 	finished    sync.Once
 
 	mu    sync.Mutex
+	cmd   *cobra.Command // what ExecuteC returned
+	err   error
 	stops []func() // what ends with the run: periodic reports
 }
 
@@ -153,22 +153,27 @@ func (s *session) execute(ctx context.Context) (*cobra.Command, error) {
 			s.finish(s.runningCommand(), nil, 2, ErrTypePanic)
 		}
 	}()
-	s.cmd, s.err = s.root.ExecuteContextC(ctx)
+	cmd, err := s.root.ExecuteContextC(ctx)
 	completed = true
-	return s.cmd, s.err
+	s.mu.Lock()
+	s.cmd, s.err = cmd, err
+	s.mu.Unlock()
+	return cmd, err
 }
 
-// end records the exit code the CLI chose, once the command returned.
+// end records the exit code the CLI chose: once the command returned, or
+// from another goroutine while it still runs (a CLI whose second Ctrl-C
+// force-quits from its signal handler).
 func (s *session) end(code int) {
 	s.stopSignals()
 	s.mu.Lock()
-	stops := s.stops
+	stops, cmd, err := s.stops, s.cmd, s.err
 	s.stops = nil
 	s.mu.Unlock()
 	for _, stop := range stops {
 		stop()
 	}
-	s.finish(s.cmd, s.err, code, "")
+	s.finish(cmd, err, code, "")
 }
 
 // onEnd registers f to run when the run ends.
@@ -221,11 +226,13 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 		if cmd == nil {
 			cmd = s.runningCommand()
 		}
-		if isTelemetryCommand(cmd) || s.turnedOff() {
+		if isTelemetryCommand(cmd) || isTelemetryCommand(s.runningCommand()) || !s.stillConsented() {
 			// The telemetry commands never report themselves: "disable" must
 			// not send, and the others are about telemetry, not usage. Nor
-			// does a command of the CLI's that turned telemetry off in its
-			// own settings (`config set telemetry_enabled false`).
+			// does a run during which telemetry was turned off: the
+			// persisted choices are read again (a CLI's own `config set
+			// telemetry_enabled false`, an alias that ran `telemetry
+			// disable`, another terminal).
 			s.consent.Set(false)
 		}
 		flags := s.flags.Load()
@@ -250,17 +257,6 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 		s.span.End()
 		s.flush(kind == ErrTypeInterrupted)
 	})
-}
-
-// turnedOff asks the author's consent sources again, at the end: the
-// command that just ran may have been the one that changed them.
-func (s *session) turnedOff() bool {
-	for _, c := range s.cfg.consents {
-		if enabled, decided := c.f(); decided && !enabled {
-			return true
-		}
-	}
-	return false
 }
 
 // failureAttributes say how a command failed: error.type (kind when the

@@ -36,9 +36,13 @@ var watchedBefore atomic.Bool
 // force-quits) would receive the signal twice. So signals are watched only
 // when the process has not registered for any signal by the time watching
 // would start; otherwise the CLI's own handling decides how the process
-// ends, and the exit code it chooses is what [Run.End] records. A signal the
+// ends, and the exit code it chooses is what [Run.End] records. A CLI that
+// registers later than that says so with WithOwnSignalHandling. A signal the
 // process ignores (nohup, background jobs) is left ignored.
 func (s *session) watchSignals() (stop func()) {
+	if s.cfg.ownSignals {
+		return func() {}
+	}
 	w := &signalWatch{s: s}
 	w.timer = time.AfterFunc(signalDelay, w.start)
 	return w.stop

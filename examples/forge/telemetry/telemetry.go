@@ -16,6 +16,9 @@ func Options(version string) []otelcli.Option {
 		otelcli.WithVersion(version),
 		otelcli.WithEndpoint("http://localhost:4318"),
 		otelcli.WithTelemetryCommand(),
+		// `forge watch --wait` registers its Ctrl-C handler only once it has
+		// the lock, which can be late: otelcli must never register too.
+		otelcli.WithOwnSignalHandling(),
 		// otelcli's files live in forge's own directories, which
 		// FORGE_CONFIG_DIR moves.
 		otelcli.WithStateDirs(stateDirs),

@@ -77,7 +77,7 @@ func TestAllowedKeysMatchFields(t *testing.T) {
 	}
 	slices.Sort(want)
 	config, _ := os.ReadFile("config.yaml")
-	block := regexp.MustCompile(`(?s)# BEGIN GENERATED redaction.*?allowed_keys:\n(.*?)\s*blocked_values:`).FindSubmatch(config)
+	block := regexp.MustCompile(`(?s)# BEGIN GENERATED redaction.*?allowed_keys:\n((?:\s*- [^\n]*\n)*)`).FindSubmatch(config)
 	if block == nil {
 		t.Fatal("no generated redaction block in config.yaml")
 	}

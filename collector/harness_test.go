@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,6 +67,9 @@ type backend struct {
 	rejected int
 	srv      *http.Server
 	addr     string
+	// hang makes the backend take requests and never answer, as one in an
+	// outage does.
+	hang atomic.Bool
 }
 
 func newBackend(t *testing.T) *backend {
@@ -82,6 +86,10 @@ func newBackend(t *testing.T) *backend {
 }
 
 func (b *backend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if b.hang.Load() {
+		<-r.Context().Done()
+		return
+	}
 	var rd io.Reader = r.Body
 	if r.Header.Get("Content-Encoding") == "gzip" {
 		zr, err := gzip.NewReader(r.Body)

@@ -89,7 +89,6 @@ func where(f processors.Field) processors.Where {
 func (c *collectorSpec) allowlistBlock() (string, []string) {
 	var b strings.Builder
 	var notes []string
-	blocked := c.blockedUnion()
 	for _, pl := range places {
 		var exact, prefix []processors.Field
 		for _, f := range c.fields {
@@ -121,18 +120,18 @@ func (c *collectorSpec) allowlistBlock() (string, []string) {
 				notes = append(notes, fmt.Sprintf("%s: its rule has no description; only its type is checked", f.Key))
 			}
 			v := fmt.Sprintf("%s[%s]", pl.attrs, ottlString(f.Key))
-			stmts = append(stmts, fmt.Sprintf("delete_key(%s, %s) where not %s", pl.attrs, ottlString(f.Key), valueCond(v, spec, blocked)))
+			stmts = append(stmts, fmt.Sprintf("delete_key(%s, %s) where not %s", pl.attrs, ottlString(f.Key), valueCond(v, spec, c.blocked(spec))))
 		}
 		if len(prefix) > 0 {
-			lambda, pnotes := prefixFilter(exact, prefix, blocked)
+			lambda, pnotes := c.prefixFilter(exact, prefix)
 			notes = append(notes, pnotes...)
 			stmts = append(stmts, fmt.Sprintf("set(%s, Filter(%s, %s))", pl.attrs, pl.attrs, lambda))
 		}
 		switch pl.context {
 		case "scope":
-			stmts = append(stmts, c.scopeStatements(blocked)...)
+			stmts = append(stmts, c.scopeStatements()...)
 		case "span":
-			stmts = append(stmts, c.commandStatements(blocked)...)
+			stmts = append(stmts, c.commandStatements()...)
 		}
 		fmt.Fprintf(&b, "- context: %s\n  statements:\n", pl.context)
 		for _, s := range stmts {
@@ -161,7 +160,7 @@ func keyPattern(exact, prefix []processors.Field) string {
 // prefixFilter returns the lambda that keeps, of the keys a prefix field
 // covers, those whose value passes the first such field's rule (as the SDK
 // looks prefixes up in order, after exact keys).
-func prefixFilter(exact, prefix []processors.Field, blocked string) (string, []string) {
+func (c *collectorSpec) prefixFilter(exact, prefix []processors.Field) (string, []string) {
 	var notes []string
 	exactRe := keyPattern(exact, nil)
 	var parts []string
@@ -182,7 +181,7 @@ func prefixFilter(exact, prefix []processors.Field, blocked string) (string, []s
 		}
 		seen = append(seen, re)
 		covered = append(covered, regexp.QuoteMeta(f.Key)+".+")
-		parts = append(parts, fmt.Sprintf("(%s and %s)", cond, valueCond("v", spec, blocked)))
+		parts = append(parts, fmt.Sprintf("(%s and %s)", cond, valueCond("v", spec, c.blocked(spec))))
 	}
 	parts = append(parts, fmt.Sprintf("not IsMatch(k, %s)", ottlString("^(?:"+strings.Join(covered, "|")+")")))
 	return "(k, v) => " + strings.Join(parts, " or "), notes
@@ -275,11 +274,25 @@ func listCond(v string, spec processors.ValueSpec, elem string) string {
 	return fmt.Sprintf("(IsList(%s) and Len(%s) <= %d and All(%s, (_, e) => %s))", v, v, n, v, elem)
 }
 
-// blockedUnion is one expression finding anything the sanitizers mask, for
-// the places the redaction processor does not reach (list elements, names).
-func (c *collectorSpec) blockedUnion() string {
-	var alts []string
+// mayHold returns the sanitizer patterns that can occur in a string spec
+// accepts: all of them, but for those proved impossible by one of its
+// expressions (a UUID holds no e-mail address).
+func (c *collectorSpec) mayHold(spec processors.ValueSpec) []processors.Pattern {
+	var out []processors.Pattern
 	for _, p := range c.sanitizers {
+		if !slices.ContainsFunc(spec.Match, func(m string) bool { return !mayContain(m, p.Expr) }) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// blocked is one expression finding what the sanitizers mask in a string
+// spec accepts, for the places the redaction processor does not reach
+// (list elements, names); empty when nothing can be there.
+func (c *collectorSpec) blocked(spec processors.ValueSpec) string {
+	var alts []string
+	for _, p := range c.mayHold(spec) {
 		alts = append(alts, "(?:"+p.Expr+")")
 	}
 	return strings.Join(alts, "|")
@@ -287,12 +300,12 @@ func (c *collectorSpec) blockedUnion() string {
 
 // scopeStatements apply the policy's scope name and version rules: a name
 // that fails becomes the fallback name, a version that fails is removed.
-func (c *collectorSpec) scopeStatements(blocked string) []string {
+func (c *collectorSpec) scopeStatements() []string {
 	name, _ := processors.RuleSpec(c.policy.ScopeNameRule())
 	version, _ := processors.RuleSpec(c.policy.ScopeVersionRule())
 	return []string{
-		fmt.Sprintf("set(scope.name, %s) where not %s", ottlString(c.policy.FallbackName()), stringCond("scope.name", name, blocked)),
-		fmt.Sprintf(`set(scope.version, "") where not %s`, stringCond("scope.version", version, blocked)),
+		fmt.Sprintf("set(scope.name, %s) where not %s", ottlString(c.policy.FallbackName()), stringCond("scope.name", name, c.blocked(name))),
+		fmt.Sprintf(`set(scope.version, "") where not %s`, stringCond("scope.version", version, c.blocked(version))),
 	}
 }
 
@@ -301,7 +314,7 @@ func (c *collectorSpec) scopeStatements(blocked string) []string {
 // one of the command paths or a "<root> _<kind>" name, or become
 // "<root> _OTHER" ("_OTHER" for a root that is not known). A child span (the
 // CLI's own instrumentation) may have any name the span name rule accepts.
-func (c *collectorSpec) commandStatements(blocked string) []string {
+func (c *collectorSpec) commandStatements() []string {
 	known := func(v string) string {
 		var roots []string
 		for _, r := range c.roots {
@@ -312,7 +325,7 @@ func (c *collectorSpec) commandStatements(blocked string) []string {
 			v, ottlString("^(?:"+strings.Join(roots, "|")+") "+commandKind+"$"))
 	}
 	spanName, _ := processors.RuleSpec(c.policy.SpanNameRule())
-	child := fmt.Sprintf("(span.parent_span_id != SpanID(0x0000000000000000) and %s)", stringCond("span.name", spanName, blocked))
+	child := fmt.Sprintf("(span.parent_span_id != SpanID(0x0000000000000000) and %s)", stringCond("span.name", spanName, c.blocked(spanName)))
 	var out []string
 	path := fmt.Sprintf("span.attributes[%s]", ottlString(c.pathKey))
 	for _, r := range c.roots {
@@ -371,6 +384,22 @@ func (c *collectorSpec) redactionBlock() string {
 	} else {
 		b.WriteString("allow_all_keys: false\nallowed_keys:\n")
 		for _, k := range slices.Compact(keys) {
+			b.WriteString("  - " + yamlString(k) + "\n")
+		}
+	}
+	// Keys whose values, checked by transform/allowlist before, cannot
+	// hold anything blocked_values finds: an enum, a UUID, a number.
+	var ignored []string
+	for _, f := range c.fields {
+		spec, _ := f.ValueSpec()
+		if !f.Prefix && (!spec.Accepts(attribute.STRING) || len(c.mayHold(spec)) == 0) {
+			ignored = append(ignored, f.Key)
+		}
+	}
+	slices.Sort(ignored)
+	if len(ignored) > 0 {
+		b.WriteString("# Values that cannot hold a blocked value once transform/allowlist\n# checked them (enums, UUIDs, numbers): not scanned.\nignored_keys:\n")
+		for _, k := range slices.Compact(ignored) {
 			b.WriteString("  - " + yamlString(k) + "\n")
 		}
 	}

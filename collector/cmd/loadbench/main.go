@@ -12,6 +12,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -62,6 +63,7 @@ type collector struct {
 	cmd        *exec.Cmd
 	http, ping string
 	proc       load.Proc
+	log        string
 }
 
 func start(bin, dir, core, sink string, env ...string) (*collector, error) {
@@ -80,7 +82,13 @@ func start(bin, dir, core, sink string, env ...string) (*collector, error) {
 		"OTLP_VENDOR_ENDPOINT=http://"+sink, "OTLP_VENDOR_HEADERS={}", "JAEGER_ENDPOINT=127.0.0.1:1")
 	c.cmd.Env = append(c.cmd.Env, env...)
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	c.cmd.Stderr = os.Stderr
+	// Its log (exports failing while the backend hangs) goes to a file.
+	logf, err := os.CreateTemp("", "loadbench-collector-*.log")
+	if err != nil {
+		return nil, err
+	}
+	c.log = logf.Name()
+	c.cmd.Stderr = logf
 	if err := c.cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -93,8 +101,9 @@ func start(bin, dir, core, sink string, env ...string) (*collector, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	logs, _ := os.ReadFile(c.log)
 	c.stop()
-	return nil, fmt.Errorf("collector not healthy")
+	return nil, fmt.Errorf("collector not healthy:\n%s", logs[max(0, len(logs)-4096):])
 }
 
 func (c *collector) stop() {
@@ -107,6 +116,7 @@ func (c *collector) stop() {
 		c.cmd.Process.Kill()
 		<-done
 	}
+	os.Remove(c.log)
 }
 
 // measure runs f while sampling the collector, and reports spans the sink
@@ -158,7 +168,8 @@ func run(bin, tgen, dir, core, loadCPUs string, d time.Duration, workers int) er
 	if err != nil {
 		return err
 	}
-	fmt.Printf("collector pinned to core %s (taskset), %d clients on core %s, %v a phase, memory limiter 256 MiB\n\n", core, workers, loadCPUs, d)
+	fmt.Printf("collector pinned to core %s (taskset), %d clients on core %s, %v a phase, memory limiter %s MiB, GOMEMLIMIT %q\n\n",
+		core, workers, loadCPUs, d, cmp.Or(os.Getenv("OTELCLI_MEMORY_LIMIT_MIB"), "256"), os.Getenv("GOMEMLIMIT"))
 	url := "http://" + c.http + "/v1/traces"
 	for _, runs := range []int{1, 50} {
 		body := load.Body(runs)
@@ -167,13 +178,14 @@ func run(bin, tgen, dir, core, loadCPUs string, d time.Duration, workers int) er
 		})
 	}
 	if tgen != "" {
-		for _, batch := range []int{1, 100} {
-			args := telemetrygenArgs(c.http, batch, workers, d)
-			measure(fmt.Sprintf("telemetrygen: clusterctl-shaped spans, batch %d", batch), c, sink, d, func(ctx context.Context) {
-				cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", loadCPUs, tgen}, args...)...)
-				cmd.Run()
-			})
-		}
+		// One span a request, as a CLI's upload usually is (telemetrygen's
+		// batching exporter drops spans under this load rather than send
+		// them, so batches are measured with loadbench's own client).
+		args := telemetrygenArgs(c.http, workers, d)
+		measure("telemetrygen: one span a request", c, sink, d, func(ctx context.Context) {
+			cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", loadCPUs, tgen}, args...)...)
+			cmd.Run()
+		})
 	}
 	c.stop()
 
@@ -215,10 +227,10 @@ func run(bin, tgen, dir, core, loadCPUs string, d time.Duration, workers int) er
 
 // telemetrygenArgs make telemetrygen send spans with clusterctl's resource
 // and span attributes (its span names are its own, and become "_OTHER").
-func telemetrygenArgs(endpoint string, batch, workers int, d time.Duration) []string {
-	args := []string{"traces", "--otlp-http", "--otlp-insecure", "--otlp-endpoint", endpoint,
+func telemetrygenArgs(endpoint string, workers int, d time.Duration) []string {
+	args := []string{"traces", "--otlp-http", "--otlp-insecure", "--otlp-endpoint", endpoint, "--batch=false",
 		"--workers", fmt.Sprint(workers), "--rate", "0", "--duration", (d + time.Second).String(), "--child-spans", "0",
-		"--batch-size", fmt.Sprint(batch), "--allow-export-failures", "--interval", "1h"}
+		"--allow-export-failures", "--interval", "1h"}
 	for _, a := range []string{`service.name="clusterctl"`, `service.version="0.3.1"`, `os.type="linux"`, `os.version="6.18.44"`,
 		`host.arch="amd64"`, `process.runtime.name="go"`, `process.runtime.version="go1.26.8"`,
 		`cli.install.id="e3092f60-29be-42e1-af6a-c0e045d8f18e"`, `cli.execution.id="85965c5e-e1cc-4a7e-bae8-f3e37743618d"`} {

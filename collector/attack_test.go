@@ -492,16 +492,19 @@ func TestCardinality(t *testing.T) {
 func TestRequestLimits(t *testing.T) {
 	c := startCollector(t, "")
 	big := make([]byte, 2<<20)
-	if code := c.postRaw(t, big, ""); code != http.StatusRequestEntityTooLarge && code != http.StatusBadRequest {
+	code := c.postRaw(t, big, "")
+	if code != http.StatusRequestEntityTooLarge && code != http.StatusBadRequest {
 		t.Errorf("2 MiB body: status %d", code)
 	}
 	var zb bytes.Buffer
 	zw := gzip.NewWriter(&zb)
 	zw.Write(make([]byte, 64<<20))
 	zw.Close()
-	if code := c.postRaw(t, zb.Bytes(), "gzip"); code == http.StatusOK {
+	bomb := c.postRaw(t, zb.Bytes(), "gzip")
+	if bomb == http.StatusOK {
 		t.Errorf("gzip bomb (%d bytes, 64 MiB inflated) accepted", zb.Len())
 	}
+	t.Logf("2 MiB body: %d; gzip bomb of %d KiB: %d", code, zb.Len()>>10, bomb)
 	if !c.healthy() {
 		t.Error("collector unhealthy after oversized requests")
 	}

@@ -16,7 +16,7 @@ import (
 // the backend is back. `make collector-load` measures the same at scale.
 func TestShedsLoad(t *testing.T) {
 	c := startCollector(t, "exporters:\n  otlp_http/vendor:\n    timeout: 1s\n",
-		"OTELCLI_MEMORY_LIMIT_MIB=48", "OTELCLI_MEMORY_SPIKE_MIB=12")
+		"OTELCLI_MEMORY_LIMIT_MIB=48", "OTELCLI_MEMORY_SPIKE_MIB=12", "GOMEMLIMIT=48MiB")
 	c.be.hang.Store(true)
 	proc := load.Proc{PID: c.cmd.Process.Pid}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)

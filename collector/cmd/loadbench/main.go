@@ -36,19 +36,24 @@ func main() {
 		loadCPUs = flag.String("load-cpu", "1", "the cores the load runs on")
 		dur      = flag.Duration("duration", 20*time.Second, "length of each phase")
 		workers  = flag.Int("workers", 8, "concurrent clients")
+		memLimit = flag.String("gomemlimit", "256MiB", "the collector's GOMEMLIMIT (docker-compose.yml sets the same)")
 	)
 	flag.Func("config", "more collector configuration, merged last (repeatable)", func(s string) error {
 		extraConfig = append(extraConfig, "--config", s)
 		return nil
 	})
 	flag.Parse()
+	goMemLimit = *memLimit
 	if err := run(*bin, *tgen, *dir, *core, *loadCPUs, *dur, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
 	}
 }
 
-var extraConfig []string
+var (
+	extraConfig []string
+	goMemLimit  string
+)
 
 func freePort() string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -79,7 +84,7 @@ func start(bin, dir, core, sink string, env ...string) (*collector, error) {
 	c.cmd = exec.Command(name, args...)
 	c.cmd.Env = append(os.Environ(), "OTELCLI_OTLP_HTTP_ENDPOINT="+c.http, "OTELCLI_OTLP_GRPC_ENDPOINT="+freePort(),
 		"OTELCLI_HEALTH_ENDPOINT="+c.ping, "OTELCLI_METRICS_ENDPOINT="+freePort(), "OTELCLI_LOG_LEVEL=error",
-		"OTLP_VENDOR_ENDPOINT=http://"+sink, "OTLP_VENDOR_HEADERS={}", "JAEGER_ENDPOINT=127.0.0.1:1")
+		"OTLP_VENDOR_ENDPOINT=http://"+sink, "OTLP_VENDOR_HEADERS={}", "JAEGER_ENDPOINT=127.0.0.1:1", "GOMEMLIMIT="+goMemLimit)
 	c.cmd.Env = append(c.cmd.Env, env...)
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	// Its log (exports failing while the backend hangs) goes to a file.
@@ -169,7 +174,7 @@ func run(bin, tgen, dir, core, loadCPUs string, d time.Duration, workers int) er
 		return err
 	}
 	fmt.Printf("collector pinned to core %s (taskset), %d clients on core %s, %v a phase, memory limiter %s MiB, GOMEMLIMIT %q\n\n",
-		core, workers, loadCPUs, d, cmp.Or(os.Getenv("OTELCLI_MEMORY_LIMIT_MIB"), "256"), os.Getenv("GOMEMLIMIT"))
+		core, workers, loadCPUs, d, cmp.Or(os.Getenv("OTELCLI_MEMORY_LIMIT_MIB"), "256"), goMemLimit)
 	url := "http://" + c.http + "/v1/traces"
 	for _, runs := range []int{1, 50} {
 		body := load.Body(runs)

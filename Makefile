@@ -58,6 +58,7 @@ $(JAEGER):
 	@scripts/build-jaeger.sh $(JAEGER_VERSION) $(JAEGER)
 
 collector-test: collector clusterctl
+	OTELCOL_BIN=$(COLLECTOR) $(GO) test -count=1 -run TestPrefixFields ./internal/docgen
 	cd collector && OTELCOL_BIN=$(COLLECTOR) CLUSTERCTL_BIN=$(CURDIR)/bin/clusterctl $(GO) test -count=1 ./...
 
 # What one collector holds at one core, its memory, and how it sheds load

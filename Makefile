@@ -10,7 +10,7 @@ COLLECTOR := $(CURDIR)/bin/otelcol-otelcli
 JAEGER := $(CURDIR)/bin/jaeger
 FUZZTIME ?= 5s
 
-.PHONY: demo test unit race fuzz vet collector jaeger collector-test demo-test report-test usage-report bench generate clusterctl clean
+.PHONY: demo test unit race fuzz vet collector jaeger collector-test collector-load demo-test report-test usage-report bench generate clusterctl clean
 
 demo: collector jaeger clusterctl usage-report
 	@scripts/demo.sh
@@ -72,7 +72,17 @@ $(JAEGER):
 	@scripts/build-jaeger.sh $(JAEGER_VERSION) $(JAEGER)
 
 collector-test: collector clusterctl
+	OTELCOL_BIN=$(COLLECTOR) $(GO) test -count=1 -run TestPrefixFields ./internal/docgen
 	cd collector && OTELCOL_BIN=$(COLLECTOR) CLUSTERCTL_BIN=$(CURDIR)/bin/clusterctl $(GO) test -count=1 ./...
+
+# What one collector holds at one core, its memory, and how it sheds load
+# (not part of `make test`: about 2 minutes of load on this machine).
+collector-load: collector $(TOOLS)/telemetrygen
+	cd collector && $(GO) run ./cmd/loadbench -collector $(COLLECTOR) -telemetrygen $(TOOLS)/telemetrygen
+
+# The collector's own load generator, on the same train as the distribution.
+$(TOOLS)/telemetrygen:
+	GOBIN=$(TOOLS) $(GO) install github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$(BUILDER_VERSION)
 
 demo-test: collector jaeger clusterctl usage-report
 	DEMO_ASSERT=1 scripts/demo.sh

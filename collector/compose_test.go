@@ -79,6 +79,9 @@ func TestComposeFile(t *testing.T) {
 	if !mounted {
 		t.Errorf("collector does not run the mounted collector/config.yaml: %v %v", col.Volumes, col.Command)
 	}
+	if !slices.Contains(col.Command, featureGates) {
+		t.Errorf("collector runs without %s, which config.yaml needs: %v", featureGates, col.Command)
+	}
 	if col.Environment["JAEGER_ENDPOINT"] == nil || !strings.HasPrefix(*col.Environment["JAEGER_ENDPOINT"], "jaeger:") {
 		t.Error("collector does not export to the jaeger service")
 	}

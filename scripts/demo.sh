@@ -73,7 +73,7 @@ wait_http() { # wait_http <url> <what>
 echo "${B}== Starting the pipeline on loopback${N}"
 "$BIN/jaeger" --config scripts/jaeger-demo.yaml >"$work/jaeger.log" 2>&1 &
 pids+=($!)
-"$BIN/otelcol-otelcli" --config collector/config.yaml >"$work/collector.log" 2>&1 &
+"$BIN/otelcol-otelcli" --config collector/config.yaml --feature-gates=ottl.functions.enableLambda >"$work/collector.log" 2>&1 &
 pids+=($!)
 wait_http "$QUERY/api/services" jaeger
 wait_http "http://$OTELCLI_HEALTH_ENDPOINT" collector

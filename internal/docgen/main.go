@@ -1,7 +1,7 @@
 // Command docgen writes the parts of the README and of the collector
 // configuration that come from the field registry, so that the documentation
-// a user reads, the allowlist the SDK enforces and the keys the collector
-// allows are one table. Run it with `make generate`; its test fails when a
+// a user reads, the allowlist the SDK enforces and the checks the collector
+// makes are one table. Run it with `make generate`; its test fails when a
 // generated part is stale.
 package main
 
@@ -10,9 +10,9 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 
+	"github.com/cli-telemetry/otelcli/examples/clusterctl/cli"
 	"github.com/cli-telemetry/otelcli/examples/clusterctl/telemetry"
 	"github.com/cli-telemetry/otelcli/otelcli"
 	"github.com/cli-telemetry/otelcli/processors"
@@ -31,9 +31,12 @@ func main() {
 }
 
 func run(root string) error {
-	files, err := generate(root)
+	files, notes, err := generate(root)
 	if err != nil {
 		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintln(os.Stderr, "docgen: collector:", n)
 	}
 	for path, content := range files {
 		if err := os.WriteFile(root+"/"+path, content, 0o644); err != nil {
@@ -43,63 +46,84 @@ func run(root string) error {
 	return nil
 }
 
-// generate returns the README and collector config with their generated
-// parts rewritten.
-func generate(root string) (map[string][]byte, error) {
+// exampleSpec is what the example CLI's collector is generated from: its
+// fields, the policy otelcli builds from them, its command tree.
+func exampleSpec() (*collectorSpec, error) {
 	fields, err := otelcli.Fields(telemetry.Options("")...)
 	if err != nil {
 		return nil, err
 	}
-	readme, err := os.ReadFile(root + "/" + readmePath)
+	policy, err := processors.NewPolicy(processors.WithFields(fields...))
 	if err != nil {
 		return nil, err
+	}
+	root := cli.NewRoot("", cli.Hooks{})
+	return &collectorSpec{
+		fields:     fields,
+		policy:     policy,
+		roots:      []string{root.Name()},
+		commands:   commandPaths(root),
+		pathKey:    string(processors.KeyCommandPath),
+		sanitizers: processors.SanitizerPatterns(),
+	}, nil
+}
+
+// generate returns the README and collector config with their generated
+// parts rewritten, and what the collector cannot check of the rules.
+func generate(root string) (map[string][]byte, []string, error) {
+	spec, err := exampleSpec()
+	if err != nil {
+		return nil, nil, err
+	}
+	readme, err := os.ReadFile(root + "/" + readmePath)
+	if err != nil {
+		return nil, nil, err
 	}
 	config, err := os.ReadFile(root + "/" + configPath)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	readme, err = replaceBlock(readme, "<!-- BEGIN GENERATED fields -->", "<!-- END GENERATED fields -->", table(fields))
+	readme, err = replaceBlock(readme, "<!-- BEGIN GENERATED fields -->", "<!-- END GENERATED fields -->", table(spec.fields))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", readmePath, err)
+		return nil, nil, fmt.Errorf("%s: %w", readmePath, err)
 	}
 	readme, err = replaceBlock(readme, "<!-- BEGIN GENERATED env -->", "<!-- END GENERATED env -->", envTable())
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", readmePath, err)
+		return nil, nil, fmt.Errorf("%s: %w", readmePath, err)
 	}
-	config, err = replaceBlock(config, "# BEGIN GENERATED allowed_keys (go run ./internal/docgen): do not edit",
-		"# END GENERATED allowed_keys", allowedKeys(fields))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", configPath, err)
+	allowlist, notes := spec.allowlistBlock()
+	for _, blk := range []struct{ name, body string }{
+		{"event_names", spec.eventNamesBlock()},
+		{"allowlist", allowlist},
+		{"redaction", spec.redactionBlock()},
+	} {
+		config, err = replaceBlock(config, "# BEGIN GENERATED "+blk.name+" ", "# END GENERATED "+blk.name, blk.body)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", configPath, err)
+		}
 	}
-	return map[string][]byte{readmePath: readme, configPath: config}, nil
+	return map[string][]byte{readmePath: readme, configPath: config}, notes, nil
 }
 
-// replaceBlock replaces what lies between the lines holding begin and end,
-// keeping the indentation of the end line.
+// replaceBlock replaces what lies between the lines holding begin and end
+// with body, each of its lines indented as the begin line is.
 func replaceBlock(doc []byte, begin, end, body string) ([]byte, error) {
-	re := regexp.MustCompile(`(?s)(` + regexp.QuoteMeta(begin) + `[^\n]*\n)(.*?)([ \t]*` + regexp.QuoteMeta(end) + `)`)
+	re := regexp.MustCompile(`(?s)([ \t]*)(` + regexp.QuoteMeta(begin) + `[^\n]*\n)(.*?)([ \t]*` + regexp.QuoteMeta(end) + `)`)
 	m := re.FindSubmatchIndex(doc)
 	if m == nil {
 		return nil, fmt.Errorf("no %q … %q block", begin, end)
 	}
+	indent := string(doc[m[2]:m[3]])
 	var out bytes.Buffer
-	out.Write(doc[:m[3]])
-	out.WriteString(body)
-	out.Write(doc[m[6]:])
+	out.Write(doc[:m[5]])
+	for line := range strings.SplitAfterSeq(body, "\n") {
+		if strings.TrimSpace(line) != "" {
+			out.WriteString(indent)
+		}
+		out.WriteString(line)
+	}
+	out.Write(doc[m[8]:])
 	return out.Bytes(), nil
-}
-
-func allowedKeys(fields []processors.Field) string {
-	var keys []string
-	for _, f := range fields {
-		keys = append(keys, f.Key)
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for _, k := range slices.Compact(keys) {
-		b.WriteString("      - " + k + "\n")
-	}
-	return b.String()
 }
 
 func table(fields []processors.Field) string {
@@ -111,6 +135,9 @@ func table(fields []processors.Field) string {
 	b.WriteString("| Attribute | On | Values | Kind | Why it is collected |\n|---|---|---|---|---|\n")
 	for _, f := range fields {
 		key := "`" + f.Key + "`"
+		if f.Prefix {
+			key = "`" + f.Key + "*`"
+		}
 		if !lib[f.Key] {
 			key += " (clusterctl)"
 		}

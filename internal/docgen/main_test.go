@@ -9,7 +9,7 @@ import (
 // TestGeneratedPartsAreFresh fails when the README's table or the
 // collector's allowed keys no longer match the field registry.
 func TestGeneratedPartsAreFresh(t *testing.T) {
-	files, err := generate("../..")
+	files, _, err := generate("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestGeneratedPartsAreFresh(t *testing.T) {
 
 func TestReplaceBlock(t *testing.T) {
 	doc := []byte("a\n  # B x\n  old\n  # E\nz\n")
-	got, err := replaceBlock(doc, "# B", "# E", "  new\n")
+	got, err := replaceBlock(doc, "# B", "# E", "new\n")
 	if err != nil || string(got) != "a\n  # B x\n  new\n  # E\nz\n" {
 		t.Fatalf("%q %v", got, err)
 	}

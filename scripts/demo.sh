@@ -104,13 +104,16 @@ run() { # run <args...>: one command as a user types it; records its execution i
   local rc=0
   env "${RUN_ENV[@]}" "$RUN_BIN" "$@" 2>&1 | sed 's/^/  /' || rc=${PIPESTATUS[0]}
   [ "$rc" -eq 0 ] || echo "  ${D}(exit $rc)${N}"
+  record "clusterctl $*" "$rc"
+}
+record() { # record <typed> <exit code>: the execution id of the last recorded run, and what it sent
   local id shown
   shown=$(env "${RUN_ENV[@]}" "$RUN_BIN" telemetry show 2>/dev/null || true)
   id=$(jq -r '.[0].resource["cli.execution.id"] // empty' <<<"$shown" 2>/dev/null || true)
   if [ -n "$id" ] && ! printf '%s\n' "${ids[@]:-}" | grep -qx "$id"; then
-    typed+=("clusterctl $*"); ids+=("$id")
+    typed+=("$1"); ids+=("$id")
     # What this run sent, as the CLI itself shows it: the report is checked against it.
-    jq -c --argjson exit "$rc" --arg context "$RUN_AS" '{exit: $exit, context: $context, sent: .}' <<<"$shown" >>"$work/sent.jsonl"
+    jq -c --argjson exit "$2" --arg context "$RUN_AS" '{exit: $exit, context: $context, sent: .}' <<<"$shown" >>"$work/sent.jsonl"
   fi
 }
 run_optout() {
@@ -150,13 +153,38 @@ run cluster create --provider AZURE --name agent-made
 RUN_ENV=() RUN_AS=
 
 echo
+echo "${B}== A long-running command${N} ${D}(clusterctl serve reports its usage every 2 s while it runs; a client reports the server's version and a hash of its id)${N}"
+echo
+echo "${C}\$ clusterctl serve --port 0 --report-interval 2s &${N}"
+"$CLUSTERCTL" serve --port 0 --report-interval 2s >"$work/serve.out" 2>&1 &
+serve_pid=$!
+pids+=("$serve_pid")
+for _ in $(seq 1 100); do grep -q Serving "$work/serve.out" && break; sleep 0.1; done
+serve_url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.out" | head -n 1)
+sed 's/^/  /' "$work/serve.out"
+run server info --url "$serve_url"
+run logout
+sleep 5
+echo
+echo "${C}\$ kill -INT %1${N} ${D}(the server's own Ctrl-C handling: it shuts down cleanly)${N}"
+kill -INT "$serve_pid"
+serve_rc=0
+wait "$serve_pid" || serve_rc=$?
+tail -n +2 "$work/serve.out" | sed 's/^/  /'
+record "clusterctl serve --port 0 --report-interval 2s" "$serve_rc"
+server_id=$(cat "$HOME/.local/share/clusterctl/server-id")
+
+echo
 printf '%s' "${B}== Waiting for the spans to reach Jaeger${N} "
 want=${#ids[@]}
 traces='{"data":[]}'
 for _ in $(seq 1 120); do
   traces=$(curl -fsS "$QUERY/api/traces?service=clusterctl&limit=500&lookback=1h" || echo '{"data":[]}')
+  # A run is there when its command span is (a long-running command's
+  # snapshots arrive before it).
   got=$(jq --argjson ids "$(printf '%s\n' "${ids[@]}" | jq -R . | jq -s .)" \
-    '[.data[].processes[].tags[] | select(.key=="cli.execution.id") | .value | select(. as $v | $ids | index($v))] | unique | length' <<<"$traces")
+    '[.data[] | .processes as $p | .spans[] | select(any(.tags[]; .key=="process.exit.code"))
+      | $p[.processID].tags[] | select(.key=="cli.execution.id") | .value | select(. as $v | $ids | index($v))] | unique | length' <<<"$traces")
   [ "$got" -ge "$want" ] && break
   printf '.'
   sleep 0.5
@@ -173,12 +201,13 @@ for i in "${!ids[@]}"; do
     | select(($p[.processID].tags[] | select(.key=="cli.execution.id") | .value) == $id)
     | select(any(.tags[]; .key=="otel.scope.name" and .value=="github.com/cli-telemetry/otelcli"))
     | (reduce .tags[] as $t ({}; .[$t.key] = $t.value)) as $a
-    | "  sent: \(.operationName)  \(.duration/1000 | .*100|round/100) ms  exit \($a["process.exit.code"])"
+    | if $a["cli.snapshot.sequence"] then "  sent: \(.operationName) #\($a["cli.snapshot.sequence"])  clusters=\($a["clusterctl.clusters.count"])  requests=\($a["clusterctl.requests.served"])" else
+      "  sent: \(.operationName)  \(.duration/1000 | .*100|round/100) ms  exit \($a["process.exit.code"])"
       + (if $a["error.type"] then "  error.type=\($a["error.type"])" else "" end)
       + (if $a["cli.command.suggestions"] then "  (did you mean: \($a["cli.command.suggestions"] | fromjson? // . | if type == "array" then join(", ") else . end))" else "" end)
       + "\n  attributes: "
       + ([$a | to_entries[] | select(.key | test("^cli\\.(flag\\.|command\\.flags|command\\.args|error\\.chain)|^clusterctl\\."))
-          | "\(.key)=\(.value)"] | join("  "))' <<<"$traces"
+          | "\(.key)=\(.value)"] | join("  ")) end' <<<"$traces"
 done
 
 echo
@@ -203,6 +232,12 @@ done
 for kept in AWS US_EAST_1 M20 GCP EUROPE_WEST_1 cluster_not_found unknown_command api_key; do
   check "allowlisted \"$kept\" arrived" grep -qF -- "\"$kept\"" <<<"$all"
 done
+snapshots=$(jq '[.data[].spans[] | select(.operationName=="clusterctl serve snapshot")] | length' <<<"$all")
+check "clusterctl serve sent a usage snapshot every period while it ran ($snapshots)" [ "$snapshots" -ge 2 ]
+check "the server's version arrived, and its id only as a keyed hash" bash -c \
+  'grep -qF "\"key\":\"clusterctl.server.version\",\"type\":\"string\",\"value\":\"0.3.1\"" <<<"$1" && grep -qE "\"key\":\"clusterctl.server.id\",\"type\":\"string\",\"value\":\"h:[0-9a-f]{24}\"" <<<"$1" && ! grep -qF "$2" <<<"$1"' _ "$all" "$server_id"
+check "runs while logged in carry the account as a keyed hash, runs after logout none" bash -c \
+  '[ "$(jq "[.data[].spans[] | select(any(.tags[]; .key==\"clusterctl.account.id\"))] | length" <<<"$1")" -gt 0 ] && ! grep -q "acct_" <<<"$1"' _ "$all"
 check "cobra's suggestion was recorded for the typo, never the typo" grep -qF '"key":"cli.command.suggestions","type":"string","value":"[\"cluster\"]"' <<<"$all"
 # Span metrics: the collector counts calls per command and error kind. The
 # connector flushes every 10 s; wait for the counts of this session.

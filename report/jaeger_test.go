@@ -63,8 +63,8 @@ func TestDecodeJaeger(t *testing.T) {
 			}
 		}
 	}
-	if cmd != 11 || child != 3 {
-		t.Errorf("%d command spans and %d others, want 11 and 3 (the demo's)", cmd, child)
+	if cmd != 14 || child != 5 {
+		t.Errorf("%d command spans and %d others, want 14 and 5 (the demo's: 3 clusters.load, 2 serve snapshots)", cmd, child)
 	}
 }
 
@@ -161,7 +161,8 @@ func TestParseSpanMetrics(t *testing.T) {
 	want := map[string]float64{
 		"clusterctl cluster create|": 4, "clusterctl cluster create|missing_required_flag": 1,
 		"clusterctl cluster list|": 3, "clusterctl cluster delete|cluster_not_found": 1,
-		"clusterctl|unknown_command": 1, "clusterctl login|": 1,
+		"clusterctl|unknown_command": 1, "clusterctl login|": 1, "clusterctl logout|": 1,
+		"clusterctl serve|": 1, "clusterctl server info|": 1,
 	}
 	if !reflect.DeepEqual(by, want) {
 		t.Errorf("series = %v\nwant %v", by, want)

@@ -21,7 +21,7 @@ func TestFromSavedTraces(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
-	for _, s := range []string{"11 runs (11 recorded)", "clusterctl cluster create", "Report: " + out} {
+	for _, s := range []string{"14 runs (14 recorded)", "clusterctl cluster create", "Report: " + out} {
 		if !strings.Contains(stdout.String(), s) {
 			t.Errorf("stdout lacks %q:\n%s", s, stdout.String())
 		}

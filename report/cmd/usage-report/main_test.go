@@ -35,7 +35,7 @@ func TestFromSavedTraces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &r); err != nil || r.RecordedRuns != 11 || r.Installs != 2 {
+	if err := json.Unmarshal(b, &r); err != nil || r.RecordedRuns != 14 || r.Installs != 2 {
 		t.Errorf("json: %v, %d runs, %d installs", err, r.RecordedRuns, r.Installs)
 	}
 }
@@ -71,7 +71,7 @@ func TestFromJaegerAndMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "COLLECTOR") || !strings.Contains(stdout.String(), "11 runs") {
+	if !strings.Contains(stdout.String(), "COLLECTOR") || !strings.Contains(stdout.String(), "14 runs") {
 		t.Errorf("stdout:\n%s", stdout.String())
 	}
 }

@@ -18,8 +18,9 @@ demo: collector jaeger clusterctl usage-report
 test: vet unit race fuzz report-test collector-test demo-test
 	@echo "make test: all passed"
 
-vet:
+vet: $(TOOLS)/goimports
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	@test -z "$$($(TOOLS)/goimports -l $$(git ls-files '*.go'))" || { echo "goimports needed:"; $(TOOLS)/goimports -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	cd collector && $(GO) vet ./...
 	cd report && $(GO) vet ./...
@@ -34,11 +35,18 @@ race:
 	$(GO) test -race -count=1 ./...
 
 # Each fuzz target for a short, bounded time (the seed corpus runs in `unit`).
+FUZZ_TARGETS := ./processors:FuzzRedact ./processors:FuzzRedactEmails ./processors:FuzzRedactURLs \
+	./processors:FuzzRedactIPs ./processors:FuzzRedactSecrets ./processors:FuzzRedactPaths \
+	./processors:FuzzFunctionsOnly ./processors:FuzzAllowlist ./internal/otlp:FuzzUnmarshal
 fuzz:
-	@for t in FuzzRedact FuzzRedactEmails FuzzRedactURLs FuzzRedactIPs FuzzRedactSecrets FuzzRedactPaths FuzzFunctionsOnly FuzzAllowlist; do \
-		echo "fuzz $$t ($(FUZZTIME))"; \
-		$(GO) test ./processors -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) >/tmp/otelcli-fuzz.log 2>&1 || { cat /tmp/otelcli-fuzz.log; exit 1; }; \
+	@for pt in $(FUZZ_TARGETS); do p=$${pt%%:*} t=$${pt#*:}; \
+		echo "fuzz $$p $$t ($(FUZZTIME))"; \
+		$(GO) test $$p -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) >/tmp/otelcli-fuzz.log 2>&1 || { cat /tmp/otelcli-fuzz.log; exit 1; }; \
 	done
+
+# goimports, pinned, for `make vet`.
+$(TOOLS)/goimports:
+	GOBIN=$(TOOLS) $(GO) install golang.org/x/tools/cmd/goimports@v0.52.0
 
 clusterctl:
 	@mkdir -p bin

@@ -95,7 +95,7 @@ func writeState(dir string, s State) error {
 		return err
 	}
 	b, _ := json.Marshal(s)
-	return store.WriteFileAtomic(filepath.Join(dir, stateFile), b, 0o600)
+	return store.Put(filepath.Join(dir, stateFile), b, store.PutOptions{})
 }
 
 // Due reports whether starting an uploader now could do anything: no
@@ -239,13 +239,13 @@ func drain(ctx context.Context, cfg Config, client interface {
 				cfg.Logf("partial success: %v", err)
 			}
 			cfg.Logf("sent %d invocations", len(batch))
-			remove(batch)
+			remove(cfg, batch)
 			if err := writeState(cfg.StateDir, State{}); err != nil {
 				return false, err
 			}
 		case rejected:
 			cfg.Logf("backend rejected %d invocations for good (HTTP %d): dropping them: %v", len(batch), status, err)
-			remove(batch)
+			remove(cfg, batch)
 		case retry:
 			st.Failures++
 			wait := backoff(st.Failures, cfg.MaxBackoff)
@@ -266,32 +266,32 @@ func drain(ctx context.Context, cfg Config, client interface {
 
 // load reads files oldest first into one request of at most
 // MaxRequestBytes (at least one file). Damaged files are removed.
-func load(cfg Config, files []spool.Entry) ([]string, []*tracepb.ResourceSpans) {
-	var batch []string
+func load(cfg Config, files []spool.Entry) ([]spool.Entry, []*tracepb.ResourceSpans) {
+	var batch []spool.Entry
 	var rs []*tracepb.ResourceSpans
 	var size int64
 	for _, f := range files {
 		if len(batch) > 0 && size+f.Size > int64(cfg.MaxRequestBytes) {
 			break
 		}
-		spans, err := spool.Read(f.Path)
+		b, err := cfg.Spool.ReadEntry(f)
+		var spans []*tracepb.ResourceSpans
+		if err == nil {
+			spans, err = spool.Decode(b)
+		}
 		if err != nil {
-			cfg.Logf("removing damaged spool file %s: %v", filepath.Base(f.Path), err)
-			os.Remove(f.Path)
+			cfg.Logf("removing damaged spool file %s: %v", f.Name, err)
+			cfg.Spool.Remove([]spool.Entry{f})
 			continue
 		}
-		batch = append(batch, f.Path)
+		batch = append(batch, f)
 		rs = append(rs, spans...)
 		size += f.Size
 	}
 	return batch, rs
 }
 
-func remove(paths []string) {
-	for _, p := range paths {
-		os.Remove(p)
-	}
-}
+func remove(cfg Config, es []spool.Entry) { cfg.Spool.Remove(es) }
 
 func classify(err error, status int) outcome {
 	switch {

@@ -83,6 +83,7 @@ func fill(t *testing.T, sp *spool.Spool, n int) {
 
 func setup(t *testing.T, endpoint string) (Config, *spool.Spool) {
 	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
 	sp := spool.New(filepath.Join(dir, "spool"))
 	sp.Ensure()
 	return Config{

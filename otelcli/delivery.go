@@ -6,12 +6,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/cli-telemetry/otelcli/internal/spool"
 	"github.com/cli-telemetry/otelcli/internal/store"
 	"github.com/cli-telemetry/otelcli/internal/upload"
+	"github.com/cli-telemetry/otelcli/processors"
 )
 
 // deliveryMode resolves DeliveryAuto and the user's override.
@@ -72,7 +74,7 @@ func spawnUploader() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(exe, uploaderArg)
+	cmd := exec.Command(exe, uploaderArg, backgroundArg)
 	cmd.Env = os.Environ()
 	cmd.Dir = os.TempDir()
 	cmd.SysProcAttr = detachedAttr()
@@ -121,9 +123,17 @@ func tracesURL(base string) string {
 }
 
 func (r *run) uploadConfig(sp *spool.Spool) upload.Config {
+	// The uploader applies the policy again to what it reads from the
+	// spool; without one (it cannot fail here: the session compiled the
+	// same) it sends nothing.
+	policy, err := processors.NewPolicy(processors.WithFields(r.cfg.policyFields()...))
+	if err != nil {
+		r.debugf("telemetry policy: %v", err)
+	}
 	return upload.Config{
 		Spool:    sp,
 		StateDir: r.dirs.Cache,
+		Policy:   policy,
 		Endpoint: r.cfg.uploadEndpoint(),
 		Env:      r.cfg.lookupEnv,
 		Logf:     r.debugf,
@@ -149,6 +159,16 @@ func runUploader(ctx context.Context, c *config) int {
 	if v := c.env("OTELCLI_UPLOAD_LIFETIME"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
 			cfg.Lifetime = d
+		}
+	}
+	// Started by a command (not by hand): yield to the user's next
+	// commands, and stay a few seconds after the spool is empty so that
+	// they hand it their runs instead of each starting an uploader.
+	if slices.Contains(c.args[1:], backgroundArg) {
+		cfg.LowPriority = true
+		cfg.Linger = upload.DefaultLinger
+		if d, err := time.ParseDuration(c.env("OTELCLI_UPLOAD_LINGER")); err == nil {
+			cfg.Linger = d
 		}
 	}
 	if err := upload.Run(ctx, cfg); err != nil {

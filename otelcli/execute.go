@@ -27,6 +27,10 @@ const ScopeName = "github.com/cli-telemetry/otelcli"
 // background uploader instead of the CLI.
 const uploaderArg = "__otelcli_upload"
 
+// backgroundArg follows uploaderArg when a command started the uploader
+// (detached): it then lowers its priority and lingers.
+const backgroundArg = "background"
+
 // Execute runs root like root.Execute and returns the exit code the process
 // should exit with (0, 1, or the code of an [ExitCoder] error), recording the
 // run as one span when telemetry is on. Its output, exit code and behaviour

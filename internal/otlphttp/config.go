@@ -146,7 +146,10 @@ type reader struct {
 
 // get reads OTEL_EXPORTER_OTLP_<name>, trimmed; empty is unset.
 func (r reader) get(name string) (string, bool) {
-	v, _ := r.env(envPrefix + name)
+	v, ok := r.env(envPrefix + name)
+	if !ok {
+		return "", false
+	}
 	v = strings.TrimSpace(v)
 	return v, v != ""
 }

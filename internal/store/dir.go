@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // MaxStateFile bounds every state file otelcli reads (settings, install id,
@@ -176,6 +177,38 @@ func readAll(r io.Reader, size, max int64) ([]byte, error) {
 
 // Lstat describes name without following a link.
 func (d *Dir) Lstat(name string) (fs.FileInfo, error) { return d.root.Lstat(name) }
+
+// Chtimes sets name's times, without following a link.
+func (d *Dir) Chtimes(name string, atime, mtime time.Time) error {
+	return d.root.Chtimes(name, atime, mtime)
+}
+
+// ReplaceOpen is Put for a file that must be open before it has its name
+// (a lock taken over from a dead holder): a new temporary file is created,
+// handed to prepare (which locks and fills it), renamed over name, and
+// returned open.
+func (d *Dir) ReplaceOpen(name string, prepare func(*os.File) error) (*os.File, error) {
+	for range 5 {
+		tmp := TempPrefix + randomHex(8)
+		f, err := d.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		if err = prepare(f); err == nil {
+			err = d.root.Rename(tmp, name)
+		}
+		if err != nil {
+			f.Close()
+			d.root.Remove(tmp)
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		return f, nil
+	}
+	return nil, errors.New("store: no free temporary name")
+}
 
 // Remove removes name: a link itself, never what it points to.
 func (d *Dir) Remove(name string) error { return d.root.Remove(name) }

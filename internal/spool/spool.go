@@ -79,12 +79,17 @@ func (s *Spool) fileBound() int64 {
 }
 
 // Ensure creates the spool directory, failing when it cannot be written or
-// is not safe to use. Callers run it before recording anything: an
-// unusable spool means telemetry is off for the run.
+// is not safe to use, nor the directory holding it (the CLI's state: the
+// upload lock and state live there). Callers run it before recording
+// anything: an unusable spool means telemetry is off for the run.
 func (s *Spool) Ensure() error {
 	d, err := s.open(true)
 	if err != nil {
 		return err
+	}
+	d.Close()
+	if d, err = store.OpenDir(filepath.Dir(s.Dir), false); err != nil {
+		return fmt.Errorf("spool: %w", err)
 	}
 	return d.Close()
 }

@@ -27,7 +27,7 @@ func private(t *testing.T) string {
 }
 
 func TestWriteReadTrim(t *testing.T) {
-	sp := New(filepath.Join(t.TempDir(), "spool"))
+	sp := New(filepath.Join(private(t), "spool"))
 	if err := sp.Ensure(); err != nil {
 		t.Fatal(err)
 	}

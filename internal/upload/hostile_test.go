@@ -178,6 +178,9 @@ func TestSymlinkedLockFile(t *testing.T) {
 	if b, _ := os.ReadFile(victim); string(b) != "alias ll='ls -l'\n" {
 		t.Fatalf("the lock was written through a link: %q", b)
 	}
+	if pending(sp) != 0 {
+		t.Fatal("a link in place of the lock stops delivery")
+	}
 }
 
 // TestStaleLockHolder: a holder past its lease (a SIGSTOPped uploader) does

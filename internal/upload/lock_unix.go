@@ -31,6 +31,11 @@ type lock struct {
 // flock and whose lease has not expired.
 func probe(d *store.Dir, now time.Time) (held bool, err error) {
 	f, err := d.OpenLock(lockFile)
+	if errors.Is(err, store.ErrUnsafe) {
+		// A link or a special file where the lock should be: no uploader
+		// holds that; the next one replaces it (see acquire).
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}
@@ -52,6 +57,12 @@ func probe(d *store.Dir, now time.Time) (held bool, err error) {
 func acquire(d *store.Dir, now, deadline time.Time) (*lock, bool, error) {
 	for range 3 {
 		f, err := d.OpenLock(lockFile)
+		if errors.Is(err, store.ErrUnsafe) {
+			// A link (never written through) or a special file: remove
+			// that name, not what it points to, and make a real lock.
+			d.Remove(lockFile)
+			f, err = d.OpenLock(lockFile)
+		}
 		if err != nil {
 			return nil, false, err
 		}

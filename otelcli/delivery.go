@@ -47,7 +47,7 @@ func spawnUploader() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(exe, uploaderArg)
+	cmd := exec.Command(exe, uploaderArg, backgroundArg)
 	cmd.Env = os.Environ()
 	cmd.Dir = os.TempDir()
 	cmd.SysProcAttr = detachedAttr()
@@ -64,6 +64,7 @@ func uploadConfig(c *config, d store.Dirs, sp *spool.Spool, policy *processors.P
 	return upload.Config{
 		Spool:    sp,
 		StateDir: d.Cache,
+		Policy:   policy,
 		Endpoint: c.uploadURL,
 		Env:      c.lookupEnv,
 		Logf:     logf,

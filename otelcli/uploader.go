@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/cli-telemetry/otelcli/internal/env"
 	"github.com/cli-telemetry/otelcli/internal/store"
@@ -15,6 +16,10 @@ import (
 // uploaderArg is the hidden first argument that runs the binary as the
 // background uploader instead of the CLI.
 const uploaderArg = "__otelcli_upload"
+
+// backgroundArg follows uploaderArg when a command started the uploader
+// (detached): it then lowers its priority and lingers.
+const backgroundArg = "background"
 
 // IsUploader reports whether this process is otelcli's background
 // uploader: the CLI's own binary, started again with a hidden argument to
@@ -71,6 +76,16 @@ func runUploader(c *config) int {
 	// tests shorten it so that no process of theirs outlives them.
 	if d, ok := c.lookupEnv.Duration(env.UploadLifetime); ok {
 		cfg.Lifetime = d
+	}
+	// Started by a command (not by hand): yield to the user's next
+	// commands, and stay a few seconds after the spool is empty so that
+	// they hand it their runs instead of each starting an uploader.
+	if len(c.args) > 1 && c.args[1] == backgroundArg {
+		cfg.LowPriority = true
+		cfg.Linger = upload.DefaultLinger
+		if d, err := time.ParseDuration(c.lookupEnv.Get(env.UploadLinger)); err == nil {
+			cfg.Linger = d
+		}
 	}
 	if err := upload.Run(context.Background(), cfg); err != nil {
 		logf("upload: %v", err)

@@ -42,6 +42,9 @@ const (
 	// UploadLifetime bounds how long a background uploader keeps retrying
 	// (a Go duration); tests shorten it so no process outlives them.
 	UploadLifetime = "OTELCLI_UPLOAD_LIFETIME"
+	// UploadLinger is how long a background uploader stays after emptying
+	// the spool (a Go duration; 0 to leave at once), for tests.
+	UploadLinger = "OTELCLI_UPLOAD_LINGER"
 )
 
 // Var documents one variable for the README.

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,10 +22,30 @@ const (
 	DefaultMaxBytes = 1 << 20
 	DefaultMaxAge   = 7 * 24 * time.Hour
 	ext             = ".pb"
-	tmpPrefix       = ".tmp-"
+
+	// MaxEntries bounds one listing of the directory: a spool stuffed with
+	// foreign files costs a bounded read, not one proportional to them.
+	MaxEntries = 4096
+	// maxForeignRemovals bounds how many foreign entries one trim removes,
+	// so that a directory stuffed with them is cleaned over a few runs
+	// instead of costing one run a long time.
+	maxForeignRemovals = 256
+	// futureSlack is how far in the future a file's time may be (clock
+	// adjustments) before it is taken for what it is: a file whose time
+	// cannot be trusted, dropped at once rather than kept forever.
+	futureSlack = time.Hour
+	// staleTemp is the age of a temporary file left by a killed writer.
+	staleTemp = time.Minute
+	// maxFileBytes bounds a single invocation's file whatever the spool's
+	// size.
+	maxFileBytes = 4 << 20
+	minFileBound = 64 << 10
 )
 
-// Spool is a directory of pending invocations.
+// Spool is a directory of pending invocations, one file each, named
+// "<unix ns>-<size>-<id>.pb". The directory must be the user's own and
+// closed to others (see store.Dir); everything in it that is not an
+// invocation is removed, a few at a time.
 type Spool struct {
 	Dir      string
 	MaxBytes int64
@@ -48,20 +66,48 @@ func (s *Spool) now() time.Time {
 	return time.Now()
 }
 
-// Ensure creates the spool directory, failing when it cannot be written.
-// Callers run it before recording anything: an unwritable spool means
-// telemetry is off for the run.
-func (s *Spool) Ensure() error {
-	// MkdirAll fails when the path or a parent is not a directory.
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
-		return fmt.Errorf("spool: %w", err)
+// fileBound is the largest file one invocation may take: a quarter of the
+// spool (at least 64 KiB, at most 4 MiB, never more than the spool). A
+// file over it is not an invocation this library wrote, and must not be
+// able to push real ones out.
+func (s *Spool) fileBound() int64 {
+	b := int64(maxFileBytes)
+	if s.MaxBytes > 0 {
+		b = min(max(s.MaxBytes/4, minFileBound), maxFileBytes, s.MaxBytes)
 	}
-	return nil
+	return b
 }
 
-// Entry is one spooled invocation.
+// Ensure creates the spool directory, failing when it cannot be written or
+// is not safe to use, nor the directory holding it (the CLI's state: the
+// upload lock and state live there). Callers run it before recording
+// anything: an unusable spool means telemetry is off for the run.
+func (s *Spool) Ensure() error {
+	d, err := s.open(true)
+	if err != nil {
+		return err
+	}
+	d.Close()
+	if d, err = store.OpenDir(filepath.Dir(s.Dir), false); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	return d.Close()
+}
+
+func (s *Spool) open(create bool) (*store.Dir, error) {
+	d, err := store.OpenDir(s.Dir, create)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	return d, nil
+}
+
+// Entry is one spooled invocation, as it is on disk.
 type Entry struct {
 	Path string
+	Name string
+	// Size and Time are the file's real size and modification time (from
+	// lstat), not what its name claims.
 	Size int64
 	Time time.Time
 }
@@ -70,114 +116,192 @@ type Entry struct {
 // cannot collide (the time in nanoseconds and a random id), then trims the
 // spool to its bounds. It returns the file's path.
 func (s *Spool) Write(data []byte, id string) (string, error) {
-	// The size is part of the name, so that listing the spool (on every
-	// write, to enforce its bounds) needs no stat per file.
-	name := fmt.Sprintf("%020d-%d-%s%s", s.now().UnixNano(), len(data), id, ext)
-	path := filepath.Join(s.Dir, name)
-	tmp, err := os.CreateTemp(s.Dir, tmpPrefix+"*")
+	if int64(len(data)) > s.fileBound() {
+		return "", fmt.Errorf("spool: invocation of %d bytes is over the bound of %d", len(data), s.fileBound())
+	}
+	d, err := s.open(true)
 	if err != nil {
+		return "", err
+	}
+	defer d.Close()
+	name := fmt.Sprintf("%020d-%d-%s%s", s.now().UnixNano(), len(data), cleanID(id), ext)
+	if err := d.Put(name, data, store.PutOptions{}); err != nil {
 		return "", fmt.Errorf("spool: %w", err)
 	}
-	_, werr := tmp.Write(data)
-	if err := errors.Join(werr, tmp.Close()); err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("spool: write: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("spool: %w", err)
-	}
-	s.Trim()
-	return path, nil
+	s.trim(d)
+	return filepath.Join(s.Dir, name), nil
 }
 
-// Files lists the spooled invocations, oldest first.
-func (s *Spool) Files() ([]Entry, error) {
-	files, _, err := s.list()
-	return files, err
+// cleanID keeps the characters a spool name may hold.
+func cleanID(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if !idChar(c) {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b[:min(len(b), 64)])
 }
 
-// list reads the directory once: the invocations, oldest first, and the
-// temporary files of writes in progress (or of killed processes).
-func (s *Spool) list() (files []Entry, tmps []string, err error) {
-	des, err := os.ReadDir(s.Dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
+func idChar(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_'
+}
+
+// isSpoolName reports whether name is one this package writes.
+func isSpoolName(name string) bool {
+	rest, ok := strings.CutSuffix(name, ext)
+	if !ok {
+		return false
 	}
+	ts, rest, ok := strings.Cut(rest, "-")
+	if !ok || len(ts) != 20 || !digits(ts) {
+		return false
+	}
+	size, id, ok := strings.Cut(rest, "-")
+	if !ok || size == "" || len(size) > 10 || !digits(size) || id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if !idChar(id[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// listing is one bounded read of the directory, sorted out.
+type listing struct {
+	files []Entry // invocations, oldest first
+	// bad are entries to remove: invocation names that are not a regular
+	// file of the user's within the bound, stale temporary files, and (up
+	// to a bound) foreign entries.
+	bad []string
+	// future are invocations whose time is past now+futureSlack.
+	future []Entry
+}
+
+// list reads the directory once, with a bound, and looks at each candidate
+// with lstat: sizes and times are what is on disk, whatever names say.
+func (s *Spool) list(d *store.Dir) (listing, error) {
+	var l listing
+	des, _, err := d.ReadDir(MaxEntries)
 	if err != nil {
-		return nil, nil, fmt.Errorf("spool: %w", err)
+		return l, fmt.Errorf("spool: %w", err)
 	}
+	now := s.now()
+	bound := s.fileBound()
+	foreign := 0
 	for _, de := range des {
 		n := de.Name()
-		if strings.HasPrefix(n, tmpPrefix) {
-			tmps = append(tmps, n)
-			continue
-		}
-		if !strings.HasSuffix(n, ext) || strings.HasPrefix(n, ".") || de.IsDir() {
-			continue
-		}
-		e, ok := parseName(n)
-		if !ok {
-			info, err := de.Info()
-			if err != nil {
-				continue
+		switch {
+		case strings.HasPrefix(n, store.TempPrefix):
+			fi, err := d.Lstat(n)
+			if err == nil && (now.Sub(fi.ModTime()) > staleTemp || fi.ModTime().After(now.Add(futureSlack))) {
+				l.bad = append(l.bad, n)
 			}
-			e = Entry{Size: info.Size(), Time: info.ModTime()}
+			continue
+		case !isSpoolName(n):
+			if !de.IsDir() && foreign < maxForeignRemovals {
+				foreign++
+				l.bad = append(l.bad, n)
+			}
+			continue
 		}
-		e.Path = filepath.Join(s.Dir, n)
-		files = append(files, e)
+		fi, err := d.Lstat(n)
+		if err != nil {
+			continue
+		}
+		if fi.IsDir() {
+			continue
+		}
+		if !fi.Mode().IsRegular() || fi.Size() > bound || fi.Size() == 0 || !ownedByUser(fi) {
+			l.bad = append(l.bad, n)
+			continue
+		}
+		e := Entry{Path: filepath.Join(s.Dir, n), Name: n, Size: fi.Size(), Time: fi.ModTime()}
+		if e.Time.After(now.Add(futureSlack)) {
+			l.future = append(l.future, e)
+			continue
+		}
+		l.files = append(l.files, e)
 	}
-	slices.SortFunc(files, func(a, b Entry) int { return strings.Compare(filepath.Base(a.Path), filepath.Base(b.Path)) })
-	return files, tmps, nil
+	slices.SortFunc(l.files, func(a, b Entry) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return l, nil
 }
 
-// parseName reads the time and size from a spool file's name,
-// "<unix ns>-<size>-<id>.pb".
-func parseName(name string) (Entry, bool) {
-	ts, rest, ok := strings.Cut(name, "-")
-	if !ok {
-		return Entry{}, false
+// Files lists the spooled invocations, oldest first (at most MaxEntries
+// directory entries are looked at).
+func (s *Spool) Files() ([]Entry, error) {
+	d, err := s.open(false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
 	}
-	size, _, ok := strings.Cut(rest, "-")
-	if !ok {
-		return Entry{}, false
+	if err != nil {
+		return nil, err
 	}
-	ns, err1 := strconv.ParseInt(ts, 10, 64)
-	n, err2 := strconv.ParseInt(size, 10, 64)
-	if err1 != nil || err2 != nil || ns <= 0 || n < 0 {
-		return Entry{}, false
-	}
-	return Entry{Size: n, Time: time.Unix(0, ns)}, true
+	defer d.Close()
+	l, err := s.list(d)
+	return l.files, err
 }
 
-// Trim enforces the bounds: files older than MaxAge go first, then the
-// oldest until the total fits MaxBytes. Temporary files that a killed
-// process left behind are removed after a minute. It returns how many
-// invocations were dropped.
+// Trim enforces the bounds: what is not an invocation goes first (a link, a
+// FIFO, a file of another user, a file over the per-invocation bound, a
+// file dated in the future, a killed writer's temporary file, a foreign
+// file), then invocations older than MaxAge, then the oldest until the
+// total real size fits MaxBytes. It returns how many invocations were
+// dropped.
 func (s *Spool) Trim() int {
-	now := s.now()
-	files, tmps, err := s.list()
+	d, err := s.open(false)
 	if err != nil {
 		return 0
 	}
-	for _, n := range tmps {
-		p := filepath.Join(s.Dir, n)
-		if info, err := os.Stat(p); err == nil && now.Sub(info.ModTime()) > time.Minute {
-			os.Remove(p)
-		}
+	defer d.Close()
+	return s.trim(d)
+}
+
+func (s *Spool) trim(d *store.Dir) int {
+	l, err := s.list(d)
+	if err != nil {
+		return 0
+	}
+	for _, n := range l.bad {
+		d.Remove(n)
 	}
 	dropped := 0
+	for _, f := range l.future {
+		if d.Remove(f.Name) == nil {
+			dropped++
+		}
+	}
+	now := s.now()
 	var total int64
-	for _, f := range files {
+	for _, f := range l.files {
 		total += f.Size
 	}
-	for _, f := range files {
+	for _, f := range l.files {
 		tooOld := s.MaxAge > 0 && now.Sub(f.Time) > s.MaxAge
 		tooBig := s.MaxBytes > 0 && total > s.MaxBytes
 		if !tooOld && !tooBig {
 			break
 		}
-		if os.Remove(f.Path) == nil {
+		if d.Remove(f.Name) == nil {
 			dropped++
 		}
 		total -= f.Size
@@ -187,22 +311,74 @@ func (s *Spool) Trim() int {
 
 // Clear removes every pending invocation ("telemetry disable").
 func (s *Spool) Clear() error {
-	files, err := s.Files()
+	d, err := s.open(false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
+	defer d.Close()
 	var errs []error
-	for _, f := range files {
-		if err := os.Remove(f.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	for range 64 { // each pass sees at most MaxEntries entries
+		l, err := s.list(d)
+		if err != nil {
+			return err
+		}
+		if len(l.files)+len(l.future) == 0 {
+			break
+		}
+		for _, f := range append(l.files, l.future...) {
+			if err := d.Remove(f.Name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+		if len(errs) > 0 {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ReadEntry returns the content of one spooled invocation, refusing what
+// Files would not list (a link, a special file, a file over the bound).
+func (s *Spool) ReadEntry(e Entry) ([]byte, error) {
+	d, err := s.open(false)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	b, err := d.ReadFile(e.Name, s.fileBound())
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	return b, nil
+}
+
+// Remove deletes spooled invocations, by name inside the spool directory
+// only.
+func (s *Spool) Remove(es []Entry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	d, err := s.open(false)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	var errs []error
+	for _, e := range es {
+		if err := d.Remove(e.Name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// Read decodes one spooled invocation.
+// Read decodes the invocation file at path (a spool file, or the copy kept
+// for "telemetry show"), with the checks of store.ReadFile.
 func Read(path string) ([]*tracepb.ResourceSpans, error) {
-	b, err := os.ReadFile(path)
+	b, err := store.ReadFile(path, maxFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
@@ -264,25 +440,14 @@ func (c *Client) UploadTraces(_ context.Context, rs []*tracepb.ResourceSpans) er
 	if c.LastPath != "" {
 		// Best effort: show is a convenience, the spool is what matters. A
 		// hard link costs no copy and outlives the upload of the file.
-		if linkOver(path, c.LastPath) != nil {
-			_ = store.WriteFileAtomic(c.LastPath, b, 0o600)
+		o := store.PutOptions{}
+		if rel, err := filepath.Rel(filepath.Dir(c.LastPath), path); err == nil && filepath.IsLocal(rel) {
+			o.LinkFrom = rel
 		}
+		_ = store.Put(c.LastPath, b, o)
 	}
 	if c.Written != nil {
 		c.Written(rs)
-	}
-	return nil
-}
-
-// linkOver makes dst another name of src, replacing dst atomically.
-func linkOver(src, dst string) error {
-	tmp := dst + ".tmp-" + filepath.Base(src)
-	if err := os.Link(src, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		os.Remove(tmp)
-		return err
 	}
 	return nil
 }

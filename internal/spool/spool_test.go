@@ -4,23 +4,34 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
+	"github.com/cli-telemetry/otelcli/internal/store"
 )
 
 func invocation(name string) []*tracepb.ResourceSpans {
 	return []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{{Name: name}}}}}}
 }
 
+// private is a new directory of the user's, mode 0700 (t.TempDir's are
+// 0755 under the usual umask, which the spool refuses).
+func private(t *testing.T) string {
+	d := t.TempDir()
+	os.Chmod(d, 0o700)
+	return d
+}
+
 func TestWriteReadTrim(t *testing.T) {
-	sp := New(filepath.Join(t.TempDir(), "spool"))
+	sp := New(filepath.Join(private(t), "spool"))
 	if err := sp.Ensure(); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Unix(1_700_000_000, 0)
+	now := time.Now().Add(-10 * time.Minute)
 	sp.Now = func() time.Time { return now }
 	c := &Client{Spool: sp, ID: "a"}
 	for i := range 5 {
@@ -28,6 +39,13 @@ func TestWriteReadTrim(t *testing.T) {
 		c.ID = fmt.Sprint("id", i)
 		if err := c.UploadTraces(t.Context(), invocation(fmt.Sprint("span", i))); err != nil {
 			t.Fatal(err)
+		}
+		// Times are what is on disk: date the file as the fake clock.
+		files, _ := sp.Files()
+		for _, f := range files {
+			if strings.Contains(f.Name, c.ID) {
+				os.Chtimes(f.Path, now, now)
+			}
 		}
 	}
 	files, _ := sp.Files()
@@ -79,7 +97,7 @@ func TestDamagedFiles(t *testing.T) {
 }
 
 func TestConcurrentWriters(t *testing.T) {
-	sp := New(t.TempDir())
+	sp := New(private(t))
 	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Go(func() {
@@ -110,8 +128,8 @@ func TestUnwritable(t *testing.T) {
 }
 
 func TestStaleTemporaryFiles(t *testing.T) {
-	sp := New(t.TempDir())
-	stale, fresh := filepath.Join(sp.Dir, tmpPrefix+"killed"), filepath.Join(sp.Dir, tmpPrefix+"writing")
+	sp := New(private(t))
+	stale, fresh := filepath.Join(sp.Dir, store.TempPrefix+"killed"), filepath.Join(sp.Dir, store.TempPrefix+"writing")
 	os.WriteFile(stale, []byte("half"), 0o600)
 	os.WriteFile(fresh, []byte("half"), 0o600)
 	old := time.Now().Add(-2 * time.Minute)

@@ -62,7 +62,7 @@ type Settings struct {
 // "opted out" (fail closed).
 func ReadSettings(d Dirs) (Settings, error) {
 	var s Settings
-	b, err := os.ReadFile(filepath.Join(d.Config, settingsFile))
+	b, err := ReadFile(filepath.Join(d.Config, settingsFile), MaxStateFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
 	}
@@ -81,14 +81,12 @@ func WriteSettings(d Dirs, s Settings) error {
 	if err != nil {
 		return fmt.Errorf("store: encode settings: %w", err)
 	}
-	return WriteFileAtomic(filepath.Join(d.Config, settingsFile), append(b, '\n'), 0o600)
+	return Put(filepath.Join(d.Config, settingsFile), append(b, '\n'), PutOptions{})
 }
 
 // InstallID returns the install id, creating a random one on first use.
 func InstallID(d Dirs) (string, error) {
-	b, err := ReadOrCreate(filepath.Join(d.Config, installFile), func() ([]byte, error) {
-		return []byte(NewUUID()), nil
-	})
+	b, err := readOrCreate(d.Config, installFile, func() []byte { return []byte(NewUUID()) })
 	if err != nil {
 		return "", err
 	}
@@ -102,10 +100,10 @@ func InstallID(d Dirs) (string, error) {
 // HashKey returns the per-install key for keyed hashes, creating it on first
 // use. It never leaves the machine.
 func HashKey(d Dirs) ([]byte, error) {
-	b, err := ReadOrCreate(filepath.Join(d.Config, keyFile), func() ([]byte, error) {
+	b, err := readOrCreate(d.Config, keyFile, func() []byte {
 		k := make([]byte, 32)
 		rand.Read(k)
-		return []byte(hex.EncodeToString(k)), nil
+		return []byte(hex.EncodeToString(k))
 	})
 	if err != nil {
 		return nil, err
@@ -119,15 +117,34 @@ func HashKey(d Dirs) ([]byte, error) {
 
 // NoticeShown reports whether the first-run notice was shown on this install.
 func NoticeShown(d Dirs) bool {
-	_, err := os.Stat(filepath.Join(d.Config, noticeFile))
-	return err == nil
+	fi, err := os.Lstat(filepath.Join(d.Config, noticeFile))
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // MarkNoticeShown records that the notice was shown. It fails when the
 // config dir cannot be written, in which case the notice must not be shown
 // either (it would be shown on every run).
 func MarkNoticeShown(d Dirs, now time.Time) error {
-	return WriteFileAtomic(filepath.Join(d.Config, noticeFile), []byte(now.UTC().Format(time.RFC3339)+"\n"), 0o600)
+	return Put(filepath.Join(d.Config, noticeFile), []byte(now.UTC().Format(time.RFC3339)+"\n"), PutOptions{})
+}
+
+// readOrCreate returns the content of name in dir, creating it with make's
+// output when it does not exist. Creation links a complete temporary file
+// into place, which fails if another process got there first; the loser
+// then reads the winner's file, so concurrent first runs agree on one value.
+func readOrCreate(dir, name string, make func() []byte) ([]byte, error) {
+	d, err := OpenDir(dir, true)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	if b, err := d.ReadFile(name, MaxStateFile); err == nil && len(b) > 0 || err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return b, err
+	}
+	if err := d.Put(name, make(), PutOptions{Exclusive: true}); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, err
+	}
+	return d.ReadFile(name, MaxStateFile)
 }
 
 // NewUUID returns a random (version 4) UUID.

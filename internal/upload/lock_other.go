@@ -8,31 +8,67 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/cli-telemetry/otelcli/internal/store"
 )
 
-type lock struct{ path string }
+// lock is an exclusively created upload.lock whose modification time is
+// the holder's lease (without flock, a killed holder leaves its file: the
+// lease is what frees it).
+type lock struct {
+	d        *store.Dir
+	deadline time.Time
+	fi       fs.FileInfo
+	stolen   bool
+}
 
-// tryLock creates path exclusively. Without flock, a lock left by a killed
-// uploader is considered stale once it is older than an uploader's lifetime.
-func tryLock(path string) (*lock, bool, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		if st, serr := os.Stat(path); serr == nil && time.Since(st.ModTime()) > DefaultLifetime+time.Minute {
-			os.Remove(path)
-			return tryLock(path)
-		}
-		return nil, false, nil
+func probe(d *store.Dir, now time.Time) (bool, error) {
+	fi, err := d.Lstat(lockFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return false, err
 	}
-	f.Close()
-	return &lock{path: path}, true, nil
+	return leaseLive(fi, now), nil
 }
 
-// markHolder writes this process's id in the lock file.
-func (l *lock) markHolder() {
-	os.WriteFile(l.path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+func acquire(d *store.Dir, now, deadline time.Time) (*lock, bool, error) {
+	stolen := false
+	for range 3 {
+		err := d.Put(lockFile, []byte(strconv.Itoa(os.Getpid())+"\n"), store.PutOptions{Exclusive: true})
+		if err == nil {
+			d.Chtimes(lockFile, deadline, deadline)
+			fi, err := d.Lstat(lockFile)
+			if err != nil {
+				return nil, false, err
+			}
+			return &lock{d: d, deadline: deadline, fi: fi, stolen: stolen}, true, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, false, err
+		}
+		if held, err := probe(d, now); err != nil || held {
+			return nil, false, err
+		}
+		d.Remove(lockFile)
+		stolen = true
+	}
+	return nil, false, nil
 }
 
-func (l *lock) unlock() { os.Remove(l.path) }
+func leaseLive(fi fs.FileInfo, now time.Time) bool {
+	lease := fi.ModTime()
+	return now.Before(lease.Add(leaseGrace)) && lease.Before(now.Add(maxLease))
+}
+
+func (l *lock) current() bool {
+	cur, err := l.d.Lstat(lockFile)
+	return err == nil && os.SameFile(l.fi, cur)
+}
+
+func (l *lock) release() {
+	if l.current() {
+		l.d.Remove(lockFile)
+	}
+}

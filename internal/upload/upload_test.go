@@ -2,7 +2,7 @@ package upload
 
 import (
 	"context"
-	"encoding/pem"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"net"
@@ -14,42 +14,69 @@ import (
 	"testing"
 	"time"
 
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/cli-telemetry/otelcli/internal/spool"
+	"github.com/cli-telemetry/otelcli/internal/store"
+	"github.com/cli-telemetry/otelcli/processors"
 )
 
+// fakeClock moves only when the uploader sleeps: backoffs and lingering
+// take no real time, and every schedule is exact.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	slept   []time.Duration
+	onSleep func(now time.Time)
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Now().Round(0)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.slept = append(c.slept, d)
+	now, hook := c.now, c.onSleep
+	c.mu.Unlock()
+	if hook != nil {
+		hook(now)
+	}
+	return ctx.Err() == nil
+}
+
 // receiver is a loopback OTLP/HTTP endpoint that answers with status and
-// records the span names of every request.
+// records every request, decoded as TracesData (the same wire form as
+// ExportTraceServiceRequest).
 type receiver struct {
 	*httptest.Server
 	mu       sync.Mutex
 	status   int
 	header   http.Header
 	body     []byte
-	requests [][]string
+	requests []*tracepb.TracesData
 }
 
 func newReceiver(t *testing.T, status int) *receiver {
 	r := &receiver{status: status}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		b, _ := io.ReadAll(req.Body)
-		var ex coltracepb.ExportTraceServiceRequest
-		if err := proto.Unmarshal(b, &ex); err != nil {
+		td := &tracepb.TracesData{}
+		if err := proto.Unmarshal(b, td); err != nil {
 			t.Errorf("receiver: %v", err)
 		}
-		var names []string
-		for _, rs := range ex.ResourceSpans {
-			for _, ss := range rs.ScopeSpans {
-				for _, s := range ss.Spans {
-					names = append(names, s.Name)
-				}
-			}
-		}
 		r.mu.Lock()
-		r.requests = append(r.requests, names)
+		r.requests = append(r.requests, td)
 		for k, v := range r.header {
 			w.Header()[k] = v
 		}
@@ -65,57 +92,105 @@ func newReceiver(t *testing.T, status int) *receiver {
 	return r
 }
 
+func (r *receiver) setStatus(s int) {
+	r.mu.Lock()
+	r.status = s
+	r.mu.Unlock()
+}
+
+// got is the span names of each request.
 func (r *receiver) got() [][]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([][]string(nil), r.requests...)
+	var out [][]string
+	for _, td := range r.requests {
+		var names []string
+		for _, rs := range td.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				for _, s := range ss.Spans {
+					names = append(names, s.Name)
+				}
+			}
+		}
+		out = append(out, names)
+	}
+	return out
+}
+
+func id(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+func span(name string) *tracepb.Span {
+	return &tracepb.Span{Name: name, TraceId: id(16), SpanId: id(8)}
 }
 
 func fill(t *testing.T, sp *spool.Spool, n int) {
 	t.Helper()
 	for i := range n {
-		b, _ := spool.Encode([]*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{{Name: fmt.Sprint("inv", i)}}}}}})
+		b, _ := spool.Encode([]*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{span(fmt.Sprint("inv", i))}}}}})
 		if _, err := sp.Write(b, fmt.Sprint("id", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
-func setup(t *testing.T, endpoint string) (Config, *spool.Spool) {
+func testPolicy(t *testing.T) *processors.Policy {
+	p, err := processors.NewPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func setup(t *testing.T, endpoint string) (Config, *spool.Spool, *fakeClock) {
 	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
 	sp := spool.New(filepath.Join(dir, "spool"))
-	sp.Ensure()
+	if err := sp.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	clock := newFakeClock()
 	return Config{
 		Spool: sp, StateDir: dir, Endpoint: endpoint + "/v1/traces",
+		Policy:   testPolicy(t),
 		Env:      func(k string) (string, bool) { return "", false },
-		Lifetime: 3 * time.Second, MaxBackoff: 200 * time.Millisecond,
-		Logf: t.Logf,
-	}, sp
+		Lifetime: 10 * time.Second, MaxBackoff: 30 * time.Second,
+		Clock: clock,
+		Logf:  t.Logf,
+	}, sp, clock
 }
 
 func pending(sp *spool.Spool) int { f, _ := sp.Files(); return len(f) }
 
-func TestSendsManyInvocationsInOneRequest(t *testing.T) {
+func TestSendsEverythingInGrowingBatches(t *testing.T) {
 	rcv := newReceiver(t, http.StatusOK)
-	cfg, sp := setup(t, rcv.URL)
-	fill(t, sp, 30)
+	cfg, sp, _ := setup(t, rcv.URL)
+	fill(t, sp, 40)
 	if err := Run(t.Context(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	if got := rcv.got(); len(got) != 1 || len(got[0]) != 30 {
-		t.Fatalf("requests %v", got)
+	var sizes []int
+	total := 0
+	for _, r := range rcv.got() {
+		sizes = append(sizes, len(r))
+		total += len(r)
 	}
-	if pending(sp) != 0 {
-		t.Fatal("spool not drained")
+	want := []int{2, 4, 8, 16, 10}
+	if fmt.Sprint(sizes) != fmt.Sprint(want) || total != 40 || pending(sp) != 0 {
+		t.Fatalf("request sizes %v (want %v), %d pending", sizes, want, pending(sp))
 	}
 }
 
 func TestMaxRequestSize(t *testing.T) {
 	rcv := newReceiver(t, http.StatusOK)
-	cfg, sp := setup(t, rcv.URL)
+	cfg, sp, _ := setup(t, rcv.URL)
 	fill(t, sp, 10)
 	files, _ := sp.Files()
 	cfg.MaxRequestBytes = int(files[0].Size * 3)
+	cfg.MaxBatch = 100
 	if err := Run(t.Context(), cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -134,40 +209,41 @@ func TestMaxRequestSize(t *testing.T) {
 
 func TestPermanentRejectionDrops(t *testing.T) {
 	rcv := newReceiver(t, http.StatusBadRequest)
-	cfg, sp := setup(t, rcv.URL)
-	fill(t, sp, 3)
+	cfg, sp, _ := setup(t, rcv.URL)
+	fill(t, sp, 2)
 	Run(t.Context(), cfg)
 	if pending(sp) != 0 || len(rcv.got()) != 1 {
 		t.Fatalf("400: %d pending, %d requests", pending(sp), len(rcv.got()))
 	}
 }
 
+// TestRetryableKeepsAndBacksOff: on the fake clock the schedule is exact:
+// attempts at 0, 1, 3 and 7 s; the next (15 s) is past the 10 s lifetime.
 func TestRetryableKeepsAndBacksOff(t *testing.T) {
-	for _, status := range []int{http.StatusServiceUnavailable, http.StatusInternalServerError, http.StatusTooManyRequests} {
+	for _, status := range []int{http.StatusServiceUnavailable, http.StatusInternalServerError, http.StatusTooManyRequests, http.StatusTemporaryRedirect} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			rcv := newReceiver(t, status)
-			cfg, sp := setup(t, rcv.URL)
-			cfg.Lifetime = 700 * time.Millisecond
+			cfg, sp, clock := setup(t, rcv.URL)
 			fill(t, sp, 2)
 			Run(t.Context(), cfg)
 			if pending(sp) != 2 {
 				t.Fatalf("%d: files dropped", status)
 			}
-			n := len(rcv.got())
-			if n < 2 || n > 4 {
-				t.Fatalf("%d attempts in 700ms with backoff 1s capped at 200ms", n)
+			if n := len(rcv.got()); n != 4 {
+				t.Fatalf("%d attempts, want 4", n)
+			}
+			if fmt.Sprint(clock.slept) != "[1s 2s 4s]" {
+				t.Fatalf("slept %v", clock.slept)
 			}
 			st := ReadState(cfg.StateDir)
-			if st.Failures != n || st.NextAttempt.IsZero() {
+			if st.Failures != 4 || !st.NextAttempt.Equal(clock.Now().Add(8*time.Second)) {
 				t.Fatalf("state %+v", st)
 			}
-			// The backend recovers: the next uploader sends everything once.
-			rcv.mu.Lock()
-			rcv.status = http.StatusOK
-			rcv.mu.Unlock()
-			cfg.Lifetime = 2 * time.Second
+			// The backend recovers: the next uploader waits out the backoff
+			// and sends everything once.
+			rcv.setStatus(http.StatusOK)
 			Run(t.Context(), cfg)
-			if pending(sp) != 0 || ReadState(cfg.StateDir) != (State{}) {
+			if pending(sp) != 0 || ReadState(cfg.StateDir) != (State{}) || len(rcv.got()) != 5 {
 				t.Fatal("not drained after recovery")
 			}
 		})
@@ -177,28 +253,47 @@ func TestRetryableKeepsAndBacksOff(t *testing.T) {
 func TestRetryAfterHonoured(t *testing.T) {
 	rcv := newReceiver(t, http.StatusTooManyRequests)
 	rcv.header = http.Header{"Retry-After": {"120"}}
-	cfg, sp := setup(t, rcv.URL)
+	cfg, sp, clock := setup(t, rcv.URL)
 	fill(t, sp, 1)
-	before := time.Now()
+	start := clock.Now()
 	Run(t.Context(), cfg)
 	st := ReadState(cfg.StateDir)
-	if d := st.NextAttempt.Sub(before); d < 119*time.Second || d > 122*time.Second {
+	if d := st.NextAttempt.Sub(start); d != 120*time.Second {
 		t.Fatalf("next attempt in %s, want 120s", d)
 	}
 	if len(rcv.got()) != 1 || pending(sp) != 1 {
 		t.Fatal("retried before Retry-After")
 	}
-	if Due(cfg.StateDir, time.Now()) {
+	if Due(cfg.StateDir, clock.Now()) {
 		t.Fatal("due while backing off")
+	}
+}
+
+// TestFutureNextAttemptIsCapped: an upload-state.json whose next attempt is
+// years ahead (a clock set back, a planted file) does not stop delivery
+// until then.
+func TestFutureNextAttemptIsCapped(t *testing.T) {
+	rcv := newReceiver(t, http.StatusOK)
+	cfg, sp, _ := setup(t, rcv.URL)
+	fill(t, sp, 1)
+	os.WriteFile(filepath.Join(cfg.StateDir, stateFile), []byte(`{"next_attempt":"2099-01-01T00:00:00Z","failures":3}`), 0o600)
+	if !Due(cfg.StateDir, time.Now()) {
+		t.Fatal("not due: a far-future next attempt was believed")
+	}
+	Run(t.Context(), cfg)
+	if pending(sp) != 0 {
+		t.Fatal("delivery stopped by a far-future next attempt")
 	}
 }
 
 func TestPartialSuccessDeletes(t *testing.T) {
 	rcv := newReceiver(t, http.StatusOK)
-	rcv.body, _ = proto.Marshal(&coltracepb.ExportTraceServiceResponse{
-		PartialSuccess: &coltracepb.ExportTracePartialSuccess{RejectedSpans: 1, ErrorMessage: "span too old"},
-	})
-	cfg, sp := setup(t, rcv.URL)
+	inner := protowire.AppendTag(nil, 1, protowire.VarintType)
+	inner = protowire.AppendVarint(inner, 1)
+	inner = protowire.AppendTag(inner, 2, protowire.BytesType)
+	inner = protowire.AppendString(inner, "span too old")
+	rcv.body = protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), inner)
+	cfg, sp, _ := setup(t, rcv.URL)
 	fill(t, sp, 2)
 	Run(t.Context(), cfg)
 	if pending(sp) != 0 || len(rcv.got()) != 1 {
@@ -211,8 +306,7 @@ func TestRefusedAndHung(t *testing.T) {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()
-	cfg, sp := setup(t, "http://"+addr)
-	cfg.Lifetime = 300 * time.Millisecond
+	cfg, sp, _ := setup(t, "http://"+addr)
 	fill(t, sp, 1)
 	Run(t.Context(), cfg)
 	if pending(sp) != 1 || ReadState(cfg.StateDir).Failures == 0 {
@@ -223,37 +317,43 @@ func TestRefusedAndHung(t *testing.T) {
 	hung, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer hung.Close()
 	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
 		for {
 			c, err := hung.Accept()
 			if err != nil {
 				return
 			}
-			defer c.Close()
+			held = append(held, c)
 		}
 	}()
-	cfg, sp = setup(t, "http://"+hung.Addr().String())
-	cfg.Env = func(k string) (string, bool) { return "300", k == "OTEL_EXPORTER_OTLP_TIMEOUT" }
-	cfg.Lifetime = 2 * time.Second
+	cfg, sp, _ = setup(t, "http://"+hung.Addr().String())
+	cfg.Env = func(k string) (string, bool) { return "100", k == "OTEL_EXPORTER_OTLP_TIMEOUT" }
 	fill(t, sp, 1)
 	done := make(chan struct{})
 	go func() { Run(context.Background(), cfg); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("uploader not bounded by its lifetime against a hung backend")
+	case <-time.After(30 * time.Second):
+		t.Fatal("uploader not bounded against a hung backend")
 	}
-	if pending(sp) != 1 {
-		t.Fatal("file lost against a hung backend")
+	if pending(sp) != 1 || ReadState(cfg.StateDir).Failures != 4 {
+		t.Fatalf("against a hung backend: %d pending, state %+v", pending(sp), ReadState(cfg.StateDir))
 	}
 }
 
 func TestOneUploaderAtATime(t *testing.T) {
 	rcv := newReceiver(t, http.StatusOK)
-	cfg, sp := setup(t, rcv.URL)
+	cfg, sp, clock := setup(t, rcv.URL)
 	fill(t, sp, 1)
-	lk, ok, err := tryLock(filepath.Join(cfg.StateDir, lockFile))
+	d := openState(t, cfg.StateDir)
+	lk, ok, err := acquire(d, time.Now(), time.Now().Add(time.Minute))
 	if !ok || err != nil {
-		t.Fatal("lock")
+		t.Fatal("lock", err)
 	}
 	if !Locked(cfg.StateDir) || Due(cfg.StateDir, time.Now()) {
 		t.Fatal("lock not seen")
@@ -262,7 +362,8 @@ func TestOneUploaderAtATime(t *testing.T) {
 	if len(rcv.got()) != 0 {
 		t.Fatal("second uploader ran")
 	}
-	lk.unlock()
+	lk.release()
+	_ = clock
 	Run(t.Context(), cfg)
 	if len(rcv.got()) != 1 {
 		t.Fatal("uploader did not run after the lock was released")
@@ -276,52 +377,54 @@ func TestBackoff(t *testing.T) {
 			t.Errorf("backoff(%d) = %s, want %s", i+1, got, w)
 		}
 	}
-	if parseRetryAfter("7", time.Now()) != 7*time.Second || parseRetryAfter("soon", time.Now()) != 0 {
-		t.Error("Retry-After parsing")
-	}
 }
 
-// TestHonoursOTLPEnvironment: headers and compression are applied by the
-// exporter from the environment; the CA certificate (and the timeout) by
-// the uploader, which hands the exporter its own HTTP client.
-func TestHonoursOTLPEnvironment(t *testing.T) {
-	var mu sync.Mutex
-	var gotKey, gotEncoding string
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		gotKey, gotEncoding = r.Header.Get("X-Api-Key"), r.Header.Get("Content-Encoding")
-		mu.Unlock()
-		io.Copy(io.Discard, r.Body)
-		w.WriteHeader(http.StatusOK)
-	}))
-	defer srv.Close()
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
+// TestLinger: after emptying the spool a background uploader stays, holding
+// the lock (commands see it and start no other), and sends what arrives.
+func TestLinger(t *testing.T) {
+	rcv := newReceiver(t, http.StatusOK)
+	cfg, sp, clock := setup(t, rcv.URL)
+	cfg.Linger, cfg.Poll = 3*time.Second, 200*time.Millisecond
+	fill(t, sp, 1)
+	sleeps := 0
+	var lockedMeanwhile, dueMeanwhile bool
+	clock.onSleep = func(time.Time) {
+		sleeps++
+		if sleeps == 4 {
+			lockedMeanwhile, dueMeanwhile = Locked(cfg.StateDir), Due(cfg.StateDir, time.Now())
+			b, _ := spool.Encode([]*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{span("late")}}}}})
+			sp.Write(b, "late")
+		}
 	}
-	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=secret-key")
-	t.Setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
-	cfg, sp := setup(t, srv.URL)
-	cfg.Env = func(k string) (string, bool) {
-		v, ok := map[string]string{"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE": ca}[k]
-		return v, ok
-	}
-	fill(t, sp, 2)
+	start := clock.Now()
 	if err := Run(t.Context(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if pending(sp) != 0 || gotKey != "secret-key" || gotEncoding != "gzip" {
-		t.Fatalf("pending %d, header %q, encoding %q", pending(sp), gotKey, gotEncoding)
+	if !lockedMeanwhile || dueMeanwhile {
+		t.Fatal("a lingering uploader is not seen by commands")
 	}
+	if got := rcv.got(); len(got) != 2 || got[1][0] != "late" {
+		t.Fatalf("requests %v", got)
+	}
+	// 4 polls before the late file, then a whole linger after it.
+	if d := clock.Now().Sub(start); d != 4*200*time.Millisecond+3*time.Second {
+		t.Fatalf("lingered %s", d)
+	}
+	cfg.Linger = 0
+	sleeps = 100
+	clock.slept = nil
+	fill(t, sp, 1)
+	Run(t.Context(), cfg)
+	if len(clock.slept) != 0 {
+		t.Fatal("lingered without Linger (inline uploads must not)")
+	}
+}
 
-	// Without the CA the TLS handshake fails and the files stay.
-	cfg2, sp2 := setup(t, srv.URL)
-	cfg2.Lifetime = 300 * time.Millisecond
-	fill(t, sp2, 1)
-	Run(t.Context(), cfg2)
-	if pending(sp2) != 1 {
-		t.Fatal("sent to an untrusted server")
+func openState(t *testing.T, dir string) *store.Dir {
+	d, err := store.OpenDir(dir, false)
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() { d.Close() })
+	return d
 }

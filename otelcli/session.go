@@ -12,11 +12,10 @@ import (
 	"github.com/spf13/cobra"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 	"github.com/cli-telemetry/otelcli/internal/render"
 	"github.com/cli-telemetry/otelcli/internal/semconv"
 	"github.com/cli-telemetry/otelcli/internal/spool"
@@ -93,12 +92,12 @@ func newSession(r *Run, execID string) (*session, error) {
 	}
 	exp := c.exporter
 	if exp == nil {
-		exp = otlptrace.NewUnstarted(&spool.Client{
+		exp = &spool.Exporter{
 			Spool:    sp,
 			ID:       execID,
 			LastPath: filepath.Join(s.dirs.Cache, lastFile),
 			Written:  s.written,
-		})
+		}
 	}
 	s.consent = processors.NewConsentSwitch(true)
 	s.buf = newBufferProcessor(exp)
@@ -117,7 +116,7 @@ func newSession(r *Run, execID string) (*session, error) {
 }
 
 // written is called with what was spooled: debug output shows it.
-func (s *session) written(rs []*tracepb.ResourceSpans) {
+func (s *session) written(rs []otlp.ResourceSpans) {
 	if !s.cfg.debug {
 		return
 	}

@@ -1,6 +1,7 @@
 package processors
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,9 +12,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cli-telemetry/otelcli/internal/otlp"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -225,8 +227,10 @@ func canary(t testing.TB) string {
 }
 
 // TestCanaryThroughRealExporter puts a unique string in every place a span
-// can carry one, exports through the allowlist with the real OTLP/HTTP
-// exporter to a loopback server, and reads the request bytes.
+// can carry one, exports through the allowlist with otelcli's own OTLP
+// encoding (what the spool holds and the uploader posts) to a loopback
+// server, and reads the request bytes. The compat module runs the same with
+// the standard otlptracehttp exporter.
 func TestCanaryThroughRealExporter(t *testing.T) {
 	var mu sync.Mutex
 	var body []byte
@@ -239,10 +243,7 @@ func TestCanaryThroughRealExporter(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(srv.URL+"/v1/traces"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	exp := postExporter{url: srv.URL + "/v1/traces"}
 	dropped := map[string]string{}
 	drop := func(where string) string { c := canary(t); dropped[where] = c; return c }
 	kept := map[string]string{}
@@ -307,6 +308,20 @@ func TestCanaryThroughRealExporter(t *testing.T) {
 		}
 	}
 }
+
+// postExporter posts each batch as otelcli's uploader does: OTLP protobuf
+// written by internal/otlp.
+type postExporter struct{ url string }
+
+func (e postExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	resp, err := http.Post(e.url, "application/x-protobuf", bytes.NewReader(otlp.Marshal(otlp.FromSDK(spans))))
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
+
+func (postExporter) Shutdown(context.Context) error { return nil }
 
 func benchSpan(tr trace.Tracer) {
 	_, s := tr.Start(context.Background(), "clusterctl cluster create")

@@ -50,7 +50,7 @@ var attributeTypes = []attribute.Type{
 // which types pass.
 func (f Field) ValueSpec() (spec ValueSpec, ok bool) {
 	spec, ok = RuleSpec(f.Rule)
-	if f.Type != attribute.EMPTY {
+	if f.Type != anyType {
 		spec.Types = intersect(spec.Types, []attribute.Type{f.Type})
 	}
 	return spec, ok

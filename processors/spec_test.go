@@ -91,7 +91,7 @@ func specCorpus() []attribute.Value {
 		attribute.StringSliceValue([]string{"name", "provider"}), attribute.StringSliceValue([]string{"AWS", "GCP"}),
 		attribute.StringSliceValue([]string{"AWS", "bob@example.com"}), attribute.StringSliceValue([]string{"*fs.PathError"}),
 		attribute.StringSliceValue(nil), attribute.StringSliceValue(make([]string, 9)),
-		attribute.StringSliceValue(slices.Repeat([]string{"f"}, 65)), attribute.StringSliceValue(slices.Repeat([]string{"US_EAST_1"}, 9)),
+		attribute.StringSliceValue(repeat("f", 65)), attribute.StringSliceValue(repeat("US_EAST_1", 9)),
 		attribute.Int64SliceValue([]int64{1, 2}), attribute.BoolSliceValue([]bool{true}), attribute.Float64SliceValue([]float64{1}),
 	)
 	return out
@@ -246,4 +246,12 @@ func TestPolicyNameRules(t *testing.T) {
 			t.Errorf("%T not described", r)
 		}
 	}
+}
+
+func repeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
 }

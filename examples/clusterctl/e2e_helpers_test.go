@@ -19,8 +19,7 @@ import (
 	"testing"
 	"time"
 
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	"google.golang.org/protobuf/proto"
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
 var instrumented, plain string
@@ -187,18 +186,18 @@ func (r *receiver) url() string { return "http://" + r.addr }
 
 func (r *receiver) handle(w http.ResponseWriter, req *http.Request) {
 	b, _ := io.ReadAll(req.Body)
-	var ex coltracepb.ExportTraceServiceRequest
-	if err := proto.Unmarshal(b, &ex); err != nil {
+	rss, err := otlp.Unmarshal(b)
+	if err != nil {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.raw = append(r.raw, b)
-	for _, rs := range ex.ResourceSpans {
-		for _, kv := range rs.GetResource().GetAttributes() {
+	for _, rs := range rss {
+		for _, kv := range rs.Resource.Attributes {
 			if kv.Key == "cli.execution.id" {
-				r.ids[kv.Value.GetStringValue()]++
+				r.ids[kv.Value.Str]++
 			}
 		}
 	}

@@ -13,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
 // received is one span as the backend got it.
@@ -33,13 +32,13 @@ func (r *receiver) spans(t *testing.T) []received {
 	r.mu.Unlock()
 	var out []received
 	for _, b := range raw {
-		var td tracepb.TracesData
-		if err := proto.Unmarshal(b, &td); err != nil {
+		rss, err := otlp.Unmarshal(b)
+		if err != nil {
 			t.Fatal(err)
 		}
-		for _, rs := range td.ResourceSpans {
+		for _, rs := range rss {
 			res := map[string]string{}
-			for _, kv := range rs.GetResource().GetAttributes() {
+			for _, kv := range rs.Resource.Attributes {
 				res[kv.Key] = anyString(kv.Value)
 			}
 			for _, ss := range rs.ScopeSpans {
@@ -56,12 +55,18 @@ func (r *receiver) spans(t *testing.T) []received {
 	return out
 }
 
-func anyString(v interface{ String() string }) string {
-	s := v.String()
-	if i := strings.Index(s, ":"); i >= 0 {
-		return strings.Trim(strings.TrimSpace(s[i+1:]), `"`)
+func anyString(v otlp.Value) string {
+	switch v.Kind {
+	case otlp.String:
+		return v.Str
+	case otlp.Int:
+		return fmt.Sprint(v.Int)
+	case otlp.Bool:
+		return fmt.Sprint(v.Bool)
+	case otlp.Double:
+		return fmt.Sprint(v.Double)
 	}
-	return s
+	return fmt.Sprint(v)
 }
 
 // A user who opted out in clusterctl's own settings before it used otelcli

@@ -16,10 +16,7 @@ import (
 	"testing"
 	"time"
 
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
 // target is the instrumented binary the hostile tests attack:
@@ -166,12 +163,9 @@ func (b *backend) header(i int) http.Header {
 
 // plantInvocation writes an OTLP file into the spool under a name this
 // library would use, dated at, as any process of the user's could.
-func plantInvocation(t *testing.T, u *user, at time.Time, rs []*tracepb.ResourceSpans) string {
+func plantInvocation(t *testing.T, u *user, at time.Time, rs []otlp.ResourceSpans) string {
 	t.Helper()
-	b, err := proto.Marshal(&tracepb.TracesData{ResourceSpans: rs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := otlp.Marshal(rs)
 	os.MkdirAll(u.spoolDir(), 0o700)
 	p := filepath.Join(u.spoolDir(), fmt.Sprintf("%020d-%d-planted%d.pb", at.UnixNano(), len(b), at.UnixNano()%1000))
 	if err := os.WriteFile(p, b, 0o600); err != nil {
@@ -187,22 +181,25 @@ func randomID(n int) []byte {
 	return b
 }
 
-func str(k, v string) *commonpb.KeyValue {
-	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}}
+func str(k, v string) otlp.KeyValue {
+	return otlp.KeyValue{Key: k, Value: otlp.Value{Kind: otlp.String, Str: v}}
 }
 
 // invocation is one span of clusterctl, with the execution id the
 // receiver counts by and the attributes given.
-func invocation(execID string, res []*commonpb.KeyValue, attrs ...*commonpb.KeyValue) []*tracepb.ResourceSpans {
-	return []*tracepb.ResourceSpans{{
-		Resource: &resourcepb.Resource{Attributes: append([]*commonpb.KeyValue{str("service.name", "clusterctl"), str("cli.execution.id", execID)}, res...)},
-		ScopeSpans: []*tracepb.ScopeSpans{{
-			Scope: &commonpb.InstrumentationScope{Name: "github.com/cli-telemetry/otelcli"},
-			Spans: []*tracepb.Span{{
-				Name: "clusterctl cluster list", TraceId: randomID(16), SpanId: randomID(8),
-				Kind: tracepb.Span_SPAN_KIND_INTERNAL, Attributes: append([]*commonpb.KeyValue{str("cli.command.path", "clusterctl cluster list")}, attrs...),
-				StartTimeUnixNano: uint64(time.Now().UnixNano()), EndTimeUnixNano: uint64(time.Now().UnixNano()),
-			}},
+func invocation(execID string, res []otlp.KeyValue, attrs ...otlp.KeyValue) []otlp.ResourceSpans {
+	s := otlp.Span{
+		Name: "clusterctl cluster list",
+		Kind: otlp.KindInternal, Attributes: append([]otlp.KeyValue{str("cli.command.path", "clusterctl cluster list")}, attrs...),
+		StartTimeUnixNano: uint64(time.Now().UnixNano()), EndTimeUnixNano: uint64(time.Now().UnixNano()),
+	}
+	copy(s.TraceID[:], randomID(16))
+	copy(s.SpanID[:], randomID(8))
+	return []otlp.ResourceSpans{{
+		Resource: otlp.Resource{Attributes: append([]otlp.KeyValue{str("service.name", "clusterctl"), str("cli.execution.id", execID)}, res...)},
+		ScopeSpans: []otlp.ScopeSpans{{
+			Scope: otlp.Scope{Name: "github.com/cli-telemetry/otelcli"},
+			Spans: []otlp.Span{s},
 		}},
 	}}
 }

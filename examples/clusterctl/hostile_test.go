@@ -16,9 +16,7 @@ import (
 	"testing"
 	"time"
 
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
 // The adversarial suite, against the built binary: a hostile environment,
@@ -268,7 +266,7 @@ func TestUploaderReappliesThePolicy(t *testing.T) {
 	u := newUser(t, true, "OTEL_EXPORTER_OTLP_ENDPOINT="+rcv.url(), "OTELCLI_UPLOAD_LINGER=0s")
 	canaries := []string{canary(), canary(), canary(), canary()}
 	rs := invocation(uuid(),
-		[]*commonpb.KeyValue{str("host.name", canaries[0])},
+		[]otlp.KeyValue{str("host.name", canaries[0])},
 		str("user.email", canaries[1]+"@example.com"), str("url.full", "https://x/?token="+canaries[2]))
 	rs[0].ScopeSpans[0].Spans[0].TraceState = "sess=" + canaries[3]
 	plantInvocation(t, u, time.Now().Add(-time.Minute), rs)
@@ -519,16 +517,16 @@ func TestMeasureDuplicatesPerKill(t *testing.T) {
 	be.mu.Lock()
 	defer be.mu.Unlock()
 	be.onBody = func(body []byte) {
-		var td tracepb.TracesData
-		if proto.Unmarshal(body, &td) != nil {
+		rss, err := otlp.Unmarshal(body)
+		if err != nil {
 			return
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		for _, rs := range td.ResourceSpans {
-			for _, kv := range rs.GetResource().GetAttributes() {
+		for _, rs := range rss {
+			for _, kv := range rs.Resource.Attributes {
 				if kv.Key == "cli.execution.id" {
-					seen[kv.Value.GetStringValue()]++
+					seen[kv.Value.Str]++
 				}
 			}
 		}

@@ -23,9 +23,7 @@ import (
 	"testing"
 	"time"
 
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
 var instrumented, plain string
@@ -277,19 +275,19 @@ func (r *receiver) url() string { return "http://" + r.addr }
 
 func (r *receiver) handle(w http.ResponseWriter, req *http.Request) {
 	b, _ := io.ReadAll(req.Body)
-	var td tracepb.TracesData
-	if req.URL.Path != "/v1/traces" || proto.Unmarshal(b, &td) != nil {
+	rss, err := otlp.Unmarshal(b)
+	if req.URL.Path != "/v1/traces" || err != nil {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.raw = append(r.raw, b)
-	for _, rs := range td.ResourceSpans {
+	for _, rs := range rss {
 		var id string
-		for _, kv := range rs.GetResource().GetAttributes() {
+		for _, kv := range rs.Resource.Attributes {
 			if kv.Key == "cli.execution.id" {
-				id = kv.Value.GetStringValue()
+				id = kv.Value.Str
 			}
 		}
 		for _, ss := range rs.ScopeSpans {
@@ -298,7 +296,7 @@ func (r *receiver) handle(w http.ResponseWriter, req *http.Request) {
 				for _, kv := range sp.Attributes {
 					rec.attrs[kv.Key] = anyValue(kv.Value)
 					if kv.Key == "process.exit.code" {
-						rec.code = kv.Value.GetIntValue()
+						rec.code = kv.Value.Int
 					}
 				}
 				r.recs = append(r.recs, rec)
@@ -308,20 +306,20 @@ func (r *receiver) handle(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func anyValue(v *commonpb.AnyValue) string {
-	switch x := v.GetValue().(type) {
-	case *commonpb.AnyValue_StringValue:
-		return x.StringValue
-	case *commonpb.AnyValue_IntValue:
-		return strconv.FormatInt(x.IntValue, 10)
-	case *commonpb.AnyValue_ArrayValue:
+func anyValue(v otlp.Value) string {
+	switch v.Kind {
+	case otlp.String:
+		return v.Str
+	case otlp.Int:
+		return strconv.FormatInt(v.Int, 10)
+	case otlp.Array:
 		var parts []string
-		for _, e := range x.ArrayValue.GetValues() {
+		for _, e := range v.Array {
 			parts = append(parts, anyValue(e))
 		}
 		return "[" + strings.Join(parts, " ") + "]"
 	}
-	return fmt.Sprint(v.GetValue())
+	return fmt.Sprint(v)
 }
 
 // records are the spans received so far, in the order they started.

@@ -116,7 +116,7 @@ func replaceBlock(doc []byte, begin, end, body string) ([]byte, error) {
 	indent := string(doc[m[2]:m[3]])
 	var out bytes.Buffer
 	out.Write(doc[:m[5]])
-	for line := range strings.SplitAfterSeq(body, "\n") {
+	for _, line := range strings.SplitAfter(body, "\n") {
 		if strings.TrimSpace(line) != "" {
 			out.WriteString(indent)
 		}

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -13,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
 // MaxResponseBytes bounds what is read of a response body: an
@@ -129,58 +128,10 @@ func (c *Client) Export(ctx context.Context, body []byte) Response {
 	return r
 }
 
-// parsePartialSuccess reads ExportTraceServiceResponse.partial_success
-// (field 1) and its rejected_spans (1, int64) and error_message (2).
+// parsePartialSuccess reads ExportTraceServiceResponse.partial_success.
 func parsePartialSuccess(b []byte) (int64, string, error) {
-	var rejected int64
-	var msg string
-	err := eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
-		if num != 1 || typ != protowire.BytesType {
-			return nil
-		}
-		return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
-			switch {
-			case num == 1 && typ == protowire.VarintType:
-				rejected = int64(x)
-			case num == 2 && typ == protowire.BytesType:
-				msg = string(v)
-			}
-			return nil
-		})
-	})
-	return rejected, msg, err
-}
-
-var errMalformed = errors.New("otlphttp: malformed response")
-
-// eachField walks the fields of one message: v holds a length-delimited
-// value, x a varint.
-func eachField(b []byte, f func(protowire.Number, protowire.Type, []byte, uint64) error) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return errMalformed
-		}
-		b = b[n:]
-		var v []byte
-		var x uint64
-		switch typ {
-		case protowire.VarintType:
-			x, n = protowire.ConsumeVarint(b)
-		case protowire.BytesType:
-			v, n = protowire.ConsumeBytes(b)
-		default:
-			n = protowire.ConsumeFieldValue(num, typ, b)
-		}
-		if n < 0 {
-			return errMalformed
-		}
-		b = b[n:]
-		if err := f(num, typ, v, x); err != nil {
-			return err
-		}
-	}
-	return nil
+	ps, err := otlp.UnmarshalPartialSuccess(b)
+	return ps.RejectedSpans, ps.ErrorMessage, err
 }
 
 // parsePartialSuccessJSON reads the OTLP/JSON form of the response (int64

@@ -23,9 +23,7 @@ import (
 	"testing"
 	"time"
 
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
 // request is what the loopback receiver saw.
@@ -56,12 +54,12 @@ func (rc *receiver) handle(t *testing.T) http.HandlerFunc {
 			body = zr
 		}
 		b, _ := io.ReadAll(body)
-		var td tracepb.TracesData
-		if err := proto.Unmarshal(b, &td); err != nil {
+		rss, err := otlp.Unmarshal(b)
+		if err != nil {
 			t.Errorf("receiver: %v", err)
 		}
 		req := request{path: r.URL.Path, header: r.Header.Clone(), tls: r.TLS}
-		for _, rs := range td.ResourceSpans {
+		for _, rs := range rss {
 			for _, ss := range rs.ScopeSpans {
 				for _, s := range ss.Spans {
 					req.spans = append(req.spans, s.Name)
@@ -88,15 +86,11 @@ func newReceiver(t *testing.T) *receiver {
 }
 
 func body(t *testing.T, names ...string) []byte {
-	var spans []*tracepb.Span
+	var spans []otlp.Span
 	for _, n := range names {
-		spans = append(spans, &tracepb.Span{Name: n})
+		spans = append(spans, otlp.Span{Name: n, TraceID: [16]byte{1}, SpanID: [8]byte{1}})
 	}
-	b, err := proto.Marshal(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: spans}}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return otlp.Marshal([]otlp.ResourceSpans{{ScopeSpans: []otlp.ScopeSpans{{Spans: spans}}}})
 }
 
 func env(kv map[string]string) func(string) (string, bool) {
@@ -518,12 +512,11 @@ func TestHostileBackend(t *testing.T) {
 }
 
 func TestPartialSuccess(t *testing.T) {
-	inner := protowire.AppendTag(nil, 1, protowire.VarintType)
-	inner = protowire.AppendVarint(inner, 3)
-	inner = protowire.AppendTag(inner, 2, protowire.BytesType)
-	inner = protowire.AppendString(inner, "too old\x1b[31m")
-	resp := protowire.AppendTag(nil, 1, protowire.BytesType)
-	resp = protowire.AppendBytes(resp, inner)
+	// ExportTraceServiceResponse{partial_success: {rejected_spans: 3,
+	// error_message: "too old…"}}, written out.
+	msg := "too old\x1b[31m"
+	inner := append([]byte{0x08, 3, 0x12, byte(len(msg))}, msg...)
+	resp := append([]byte{0x0a, byte(len(inner))}, inner...)
 	for name, h := range map[string]http.HandlerFunc{
 		"protobuf": func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/x-protobuf")

@@ -3,11 +3,9 @@ package render
 import (
 	"encoding/hex"
 	"encoding/json"
-	"strings"
 	"time"
 
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
 // Resource is one process's resource and the spans it recorded.
@@ -40,28 +38,34 @@ type Event struct {
 }
 
 // Convert maps OTLP resource spans to their readable form.
-func Convert(rss []*tracepb.ResourceSpans) []Resource {
+func Convert(rss []otlp.ResourceSpans) []Resource {
 	out := make([]Resource, 0, len(rss))
 	for _, rs := range rss {
-		r := Resource{Resource: attrs(rs.GetResource().GetAttributes()), Spans: []Span{}}
-		for _, ss := range rs.GetScopeSpans() {
-			for _, s := range ss.GetSpans() {
+		r := Resource{Resource: attrs(rs.Resource.Attributes), Spans: []Span{}}
+		for _, ss := range rs.ScopeSpans {
+			for _, s := range ss.Spans {
 				sp := Span{
-					Name:              s.GetName(),
-					Kind:              strings.ToLower(strings.TrimPrefix(s.GetKind().String(), "SPAN_KIND_")),
-					TraceID:           hex.EncodeToString(s.GetTraceId()),
-					SpanID:            hex.EncodeToString(s.GetSpanId()),
-					ParentSpanID:      hex.EncodeToString(s.GetParentSpanId()),
-					Scope:             ss.GetScope().GetName(),
-					Start:             time.Unix(0, int64(s.GetStartTimeUnixNano())).UTC(),
-					DurationMS:        float64(s.GetEndTimeUnixNano()-s.GetStartTimeUnixNano()) / 1e6,
-					Status:            strings.ToLower(strings.TrimPrefix(s.GetStatus().GetCode().String(), "STATUS_CODE_")),
-					Attributes:        attrs(s.GetAttributes()),
-					DroppedAttributes: s.GetDroppedAttributesCount(),
-					DroppedEvents:     s.GetDroppedEventsCount(),
+					Name:              s.Name,
+					Kind:              kinds[s.Kind],
+					TraceID:           hex.EncodeToString(s.TraceID[:]),
+					SpanID:            hex.EncodeToString(s.SpanID[:]),
+					ParentSpanID:      hex.EncodeToString(s.ParentSpanID),
+					Scope:             ss.Scope.Name,
+					Start:             time.Unix(0, int64(s.StartTimeUnixNano)).UTC(),
+					DurationMS:        float64(s.EndTimeUnixNano-s.StartTimeUnixNano) / 1e6,
+					Status:            statuses[s.Status.Code],
+					Attributes:        attrs(s.Attributes),
+					DroppedAttributes: s.DroppedAttributesCount,
+					DroppedEvents:     s.DroppedEventsCount,
 				}
-				for _, e := range s.GetEvents() {
-					sp.Events = append(sp.Events, Event{Name: e.GetName(), Attributes: attrs(e.GetAttributes())})
+				if sp.Kind == "" {
+					sp.Kind = "unspecified"
+				}
+				if sp.Status == "" {
+					sp.Status = "unset"
+				}
+				for _, e := range s.Events {
+					sp.Events = append(sp.Events, Event{Name: e.Name, Attributes: attrs(e.Attributes)})
 				}
 				r.Spans = append(r.Spans, sp)
 			}
@@ -71,39 +75,46 @@ func Convert(rss []*tracepb.ResourceSpans) []Resource {
 	return out
 }
 
+var kinds = map[otlp.SpanKind]string{
+	otlp.KindUnspecified: "unspecified", otlp.KindInternal: "internal", otlp.KindServer: "server",
+	otlp.KindClient: "client", otlp.KindProducer: "producer", otlp.KindConsumer: "consumer",
+}
+
+var statuses = map[otlp.StatusCode]string{otlp.StatusUnset: "unset", otlp.StatusOK: "ok", otlp.StatusError: "error"}
+
 // JSON renders spans as indented JSON.
-func JSON(rss []*tracepb.ResourceSpans) ([]byte, error) {
+func JSON(rss []otlp.ResourceSpans) ([]byte, error) {
 	return json.MarshalIndent(Convert(rss), "", "  ")
 }
 
-func attrs(kvs []*commonpb.KeyValue) map[string]any {
+func attrs(kvs []otlp.KeyValue) map[string]any {
 	m := make(map[string]any, len(kvs))
 	for _, kv := range kvs {
-		m[kv.GetKey()] = value(kv.GetValue())
+		m[kv.Key] = value(kv.Value)
 	}
 	return m
 }
 
-func value(v *commonpb.AnyValue) any {
-	switch x := v.GetValue().(type) {
-	case *commonpb.AnyValue_StringValue:
-		return x.StringValue
-	case *commonpb.AnyValue_BoolValue:
-		return x.BoolValue
-	case *commonpb.AnyValue_IntValue:
-		return x.IntValue
-	case *commonpb.AnyValue_DoubleValue:
-		return x.DoubleValue
-	case *commonpb.AnyValue_BytesValue:
-		return hex.EncodeToString(x.BytesValue)
-	case *commonpb.AnyValue_ArrayValue:
-		out := make([]any, 0, len(x.ArrayValue.GetValues()))
-		for _, e := range x.ArrayValue.GetValues() {
+func value(v otlp.Value) any {
+	switch v.Kind {
+	case otlp.String:
+		return v.Str
+	case otlp.Bool:
+		return v.Bool
+	case otlp.Int:
+		return v.Int
+	case otlp.Double:
+		return v.Double
+	case otlp.Bytes:
+		return hex.EncodeToString([]byte(v.Str))
+	case otlp.Array:
+		out := make([]any, 0, len(v.Array))
+		for _, e := range v.Array {
 			out = append(out, value(e))
 		}
 		return out
-	case *commonpb.AnyValue_KvlistValue:
-		return attrs(x.KvlistValue.GetValues())
+	case otlp.KVList:
+		return attrs(v.KVList)
 	}
 	return nil
 }

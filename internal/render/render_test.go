@@ -5,27 +5,24 @@ import (
 	"strings"
 	"testing"
 
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
-func str(k, v string) *commonpb.KeyValue {
-	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}}
+func str(k, v string) otlp.KeyValue {
+	return otlp.KeyValue{Key: k, Value: otlp.Value{Kind: otlp.String, Str: v}}
 }
 
 func TestJSON(t *testing.T) {
-	rs := []*tracepb.ResourceSpans{{
-		Resource: &resourcepb.Resource{Attributes: []*commonpb.KeyValue{str("service.name", "app")}},
-		ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{{
-			Name: "app run", TraceId: []byte{0xab, 1}, SpanId: []byte{0xcd}, Kind: tracepb.Span_SPAN_KIND_INTERNAL,
+	rs := []otlp.ResourceSpans{{
+		Resource: otlp.Resource{Attributes: []otlp.KeyValue{str("service.name", "app")}},
+		ScopeSpans: []otlp.ScopeSpans{{Spans: []otlp.Span{{
+			Name: "app run", TraceID: [16]byte{0xab, 1}, SpanID: [8]byte{0xcd}, Kind: otlp.KindInternal,
 			StartTimeUnixNano: 1_000_000, EndTimeUnixNano: 3_500_000,
-			Status: &tracepb.Status{Code: tracepb.Status_STATUS_CODE_ERROR},
-			Attributes: []*commonpb.KeyValue{
+			Status: otlp.Status{Code: otlp.StatusError},
+			Attributes: []otlp.KeyValue{
 				str("error.type", "unknown_flag"),
-				{Key: "n", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: 2}}},
-				{Key: "l", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{
-					Values: []*commonpb.AnyValue{{Value: &commonpb.AnyValue_StringValue{StringValue: "a"}}}}}}},
+				{Key: "n", Value: otlp.Value{Kind: otlp.Int, Int: 2}},
+				{Key: "l", Value: otlp.Value{Kind: otlp.Array, Array: []otlp.Value{{Kind: otlp.String, Str: "a"}}}},
 			},
 		}}}},
 	}}
@@ -33,7 +30,7 @@ func TestJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"trace_id": "ab01"`, `"span_id": "cd"`, `"kind": "internal"`, `"status": "error"`,
+	for _, want := range []string{`"trace_id": "ab010000000000000000000000000000"`, `"span_id": "cd00000000000000"`, `"kind": "internal"`, `"status": "error"`,
 		`"duration_ms": 2.5`, `"error.type": "unknown_flag"`, `"n": 2`, `"service.name": "app"`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("missing %s in\n%s", want, b)

@@ -22,10 +22,10 @@ func name(t time.Time, size int, id string) string {
 
 func realRuns(t *testing.T, sp *Spool, n int) {
 	t.Helper()
-	c := &Client{Spool: sp}
+	c := &Exporter{Spool: sp}
 	for i := range n {
 		c.ID = fmt.Sprint("real", i)
-		if err := c.UploadTraces(t.Context(), invocation(c.ID)); err != nil {
+		if err := c.write(invocation(c.ID)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 	"github.com/cli-telemetry/otelcli/internal/store"
 )
 
@@ -377,7 +376,7 @@ func (s *Spool) Remove(es []Entry) error {
 
 // Read decodes the invocation file at path (a spool file, or the copy kept
 // for "telemetry show"), with the checks of store.ReadFile.
-func Read(path string) ([]*tracepb.ResourceSpans, error) {
+func Read(path string) ([]otlp.ResourceSpans, error) {
 	b, err := store.ReadFile(path, maxFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
@@ -387,67 +386,65 @@ func Read(path string) ([]*tracepb.ResourceSpans, error) {
 
 // Decode decodes spool file content. An empty or undecodable file, or one
 // holding no spans, is an error: the file is damaged.
-func Decode(b []byte) ([]*tracepb.ResourceSpans, error) {
-	var td tracepb.TracesData
-	if err := proto.Unmarshal(b, &td); err != nil {
+func Decode(b []byte) ([]otlp.ResourceSpans, error) {
+	rs, err := otlp.Unmarshal(b)
+	if err != nil {
 		return nil, fmt.Errorf("spool: decode: %w", err)
 	}
-	if len(td.ResourceSpans) == 0 {
+	if otlp.Len(rs) == 0 {
 		return nil, errors.New("spool: file holds no spans")
 	}
-	return td.ResourceSpans, nil
+	return rs, nil
 }
 
-// Encode encodes spans as spool file content.
-func Encode(rs []*tracepb.ResourceSpans) ([]byte, error) {
-	return proto.Marshal(&tracepb.TracesData{ResourceSpans: rs})
-}
+// Encode encodes spans as spool file content: OTLP TracesData.
+func Encode(rs []otlp.ResourceSpans) []byte { return otlp.Marshal(rs) }
 
-// Client is an otlptrace.Client that writes to the spool instead of the
-// network, so that the SDK's own span-to-OTLP conversion is used as is.
-type Client struct {
+// Exporter is the span exporter that writes one invocation's spans to the
+// spool (one file a call) instead of the network: OTLP protobuf that any
+// collector accepts, which the uploader posts as it is.
+type Exporter struct {
 	Spool *Spool
-	// ID names this invocation's file.
+	// ID names this invocation's files.
 	ID string
 	// LastPath, when set, receives a copy of what was spooled, for
 	// "telemetry show".
 	LastPath string
 	// Written, when set, is called with what was spooled (debug output).
-	Written func([]*tracepb.ResourceSpans)
+	Written func([]otlp.ResourceSpans)
 }
 
-var _ otlptrace.Client = (*Client)(nil)
+var _ sdktrace.SpanExporter = (*Exporter)(nil)
 
-// Start does nothing.
-func (c *Client) Start(context.Context) error { return nil }
+// ExportSpans writes spans to the spool.
+func (e *Exporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	return e.write(otlp.FromSDK(spans))
+}
 
-// Stop does nothing.
-func (c *Client) Stop(context.Context) error { return nil }
-
-// UploadTraces writes the spans to the spool.
-func (c *Client) UploadTraces(_ context.Context, rs []*tracepb.ResourceSpans) error {
+// write spools rs as one file.
+func (e *Exporter) write(rs []otlp.ResourceSpans) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	b, err := Encode(rs)
-	if err != nil {
-		return fmt.Errorf("spool: encode: %w", err)
-	}
-	path, err := c.Spool.Write(b, c.ID)
+	b := Encode(rs)
+	path, err := e.Spool.Write(b, e.ID)
 	if err != nil {
 		return err
 	}
-	if c.LastPath != "" {
+	if e.LastPath != "" {
 		// Best effort: show is a convenience, the spool is what matters. A
 		// hard link costs no copy and outlives the upload of the file.
 		o := store.PutOptions{}
-		if rel, err := filepath.Rel(filepath.Dir(c.LastPath), path); err == nil && filepath.IsLocal(rel) {
+		if rel, err := filepath.Rel(filepath.Dir(e.LastPath), path); err == nil && filepath.IsLocal(rel) {
 			o.LinkFrom = rel
 		}
-		_ = store.Put(c.LastPath, b, o)
+		_ = store.Put(e.LastPath, b, o)
 	}
-	if c.Written != nil {
-		c.Written(rs)
+	if e.Written != nil {
+		e.Written(rs)
 	}
 	return nil
 }
+
+// Shutdown does nothing: every call wrote its file.
+func (e *Exporter) Shutdown(context.Context) error { return nil }

@@ -9,13 +9,12 @@ import (
 	"testing"
 	"time"
 
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 	"github.com/cli-telemetry/otelcli/internal/store"
 )
 
-func invocation(name string) []*tracepb.ResourceSpans {
-	return []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{{Name: name}}}}}}
+func invocation(name string) []otlp.ResourceSpans {
+	return []otlp.ResourceSpans{{ScopeSpans: []otlp.ScopeSpans{{Spans: []otlp.Span{{Name: name, TraceID: [16]byte{1}, SpanID: [8]byte{1}}}}}}}
 }
 
 // private is a new directory of the user's, mode 0700 (t.TempDir's are
@@ -33,11 +32,11 @@ func TestWriteReadTrim(t *testing.T) {
 	}
 	now := time.Now().Add(-10 * time.Minute)
 	sp.Now = func() time.Time { return now }
-	c := &Client{Spool: sp, ID: "a"}
+	c := &Exporter{Spool: sp, ID: "a"}
 	for i := range 5 {
 		now = now.Add(time.Second)
 		c.ID = fmt.Sprint("id", i)
-		if err := c.UploadTraces(t.Context(), invocation(fmt.Sprint("span", i))); err != nil {
+		if err := c.write(invocation(fmt.Sprint("span", i))); err != nil {
 			t.Fatal(err)
 		}
 		// Times are what is on disk: date the file as the fake clock.
@@ -88,7 +87,7 @@ func TestDamagedFiles(t *testing.T) {
 			t.Errorf("%s decoded", name)
 		}
 	}
-	good, _ := Encode(invocation("x"))
+	good := Encode(invocation("x"))
 	p := filepath.Join(dir, "trunc.pb")
 	os.WriteFile(p, good[:len(good)-2], 0o600)
 	if _, err := Read(p); err == nil {
@@ -100,12 +99,14 @@ func TestConcurrentWriters(t *testing.T) {
 	sp := New(private(t))
 	var wg sync.WaitGroup
 	for i := range 50 {
-		wg.Go(func() {
-			c := &Client{Spool: sp, ID: fmt.Sprint("w", i), LastPath: filepath.Join(sp.Dir, "..", "last.pb")}
-			if err := c.UploadTraces(t.Context(), invocation(fmt.Sprint(i))); err != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &Exporter{Spool: sp, ID: fmt.Sprint("w", i), LastPath: filepath.Join(sp.Dir, "..", "last.pb")}
+			if err := c.write(invocation(fmt.Sprint(i))); err != nil {
 				t.Error(err)
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	files, _ := sp.Files()

@@ -42,7 +42,7 @@ func unsafe(path, why string) error {
 //     FIFO does not hang) and within a size bound (a link to /dev/zero, or
 //     a huge file, costs an fstat).
 type Dir struct {
-	root *os.Root
+	root *root
 }
 
 // OpenDir opens the directory at path, creating it and its missing parents
@@ -64,7 +64,7 @@ func OpenDir(path string, create bool) (*Dir, error) {
 		}
 		return nil, fmt.Errorf("store: %s: not a directory", filepath.Base(path))
 	}
-	root, err := os.OpenRoot(path)
+	root, err := openRoot(path)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}

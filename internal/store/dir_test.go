@@ -199,11 +199,13 @@ func TestPutExclusiveAndLink(t *testing.T) {
 	var wg sync.WaitGroup
 	wins := make(chan string, 20)
 	for i := range 20 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			if d.Put("id", []byte{byte('a' + i)}, PutOptions{Exclusive: true}) == nil {
 				wins <- "x"
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	if len(wins) != 1 {

@@ -18,13 +18,15 @@ func TestInstallIDIsStableAndShared(t *testing.T) {
 	ids := make([]string, 20)
 	var wg sync.WaitGroup
 	for i := range ids {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			id, err := InstallID(d)
 			if err != nil {
 				t.Error(err)
 			}
 			ids[i] = id
-		})
+		}()
 	}
 	wg.Wait()
 	for _, id := range ids {

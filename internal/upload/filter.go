@@ -5,42 +5,32 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
+	"github.com/cli-telemetry/otelcli/internal/otlp"
+	"github.com/cli-telemetry/otelcli/internal/scopeattr"
 	"github.com/cli-telemetry/otelcli/processors"
 )
 
 // filter applies the policy to what was read from the spool, a second time:
 // any process of the user's can write a file there, so what is sent is
 // rebuilt field by field from what the policy allows, never passed on
-// verbatim. New messages are built (a decoded message keeps unknown fields,
-// which would be sent again). Attributes are checked where they are
-// (resource, span, event, link, scope); span names go through
-// Policy.SpanName, event names through Policy.EventAllowed; status messages
-// and trace states are dropped; schema URLs are kept only when they are
-// OpenTelemetry's. Values the policy cannot judge (maps, bytes, nested or
-// mixed arrays) are dropped. Spans whose ids are malformed are dropped, and
-// so are resources left without spans.
-func filter(p *processors.Policy, in []*tracepb.ResourceSpans) []*tracepb.ResourceSpans {
-	var out []*tracepb.ResourceSpans
+// verbatim. Attributes are checked where they are (resource, span, event,
+// link, scope); span names go through Policy.SpanName, event names through
+// Policy.EventAllowed; status messages and trace states are dropped; schema
+// URLs are kept only when they are OpenTelemetry's. Values the policy
+// cannot judge (maps, bytes, nested or mixed arrays) are dropped. Spans
+// whose ids are malformed are dropped, and so are resources left without
+// spans.
+func filter(p *processors.Policy, in []otlp.ResourceSpans) []otlp.ResourceSpans {
+	var out []otlp.ResourceSpans
 	for _, rs := range in {
-		if rs == nil {
-			continue
-		}
-		nrs := &tracepb.ResourceSpans{SchemaUrl: schemaURL(rs.SchemaUrl)}
-		if r := rs.Resource; r != nil {
-			attrs, dropped := filterAttrs(p, r.Attributes, processors.OnResource)
-			nrs.Resource = &resourcepb.Resource{Attributes: attrs, DroppedAttributesCount: r.DroppedAttributesCount + dropped}
-		}
+		nrs := otlp.ResourceSpans{SchemaURL: schemaURL(rs.SchemaURL)}
+		attrs, dropped := filterAttrs(p, rs.Resource.Attributes, processors.OnResource)
+		nrs.Resource = otlp.Resource{Attributes: attrs, DroppedAttributesCount: rs.Resource.DroppedAttributesCount + dropped}
 		for _, ss := range rs.ScopeSpans {
-			if ss == nil {
-				continue
-			}
-			nss := &tracepb.ScopeSpans{SchemaUrl: schemaURL(ss.SchemaUrl), Scope: filterScope(p, ss.Scope)}
-			for _, s := range ss.Spans {
-				if ns := filterSpan(p, s); ns != nil {
+			nss := otlp.ScopeSpans{SchemaURL: schemaURL(ss.SchemaURL), Scope: filterScope(p, ss.Scope)}
+			for i := range ss.Spans {
+				if ns, ok := filterSpan(p, &ss.Spans[i]); ok {
 					nss.Spans = append(nss.Spans, ns)
 				}
 			}
@@ -59,15 +49,15 @@ func filter(p *processors.Policy, in []*tracepb.ResourceSpans) []*tracepb.Resour
 // "is remote" bits: nothing else is defined, so nothing else is sent.
 const traceFlagsMask = 0x3 | 0x300
 
-func filterSpan(p *processors.Policy, s *tracepb.Span) *tracepb.Span {
-	if s == nil || !validID(s.TraceId, 16) || !validID(s.SpanId, 8) || len(s.ParentSpanId) != 0 && !validID(s.ParentSpanId, 8) {
-		return nil
+func filterSpan(p *processors.Policy, s *otlp.Span) (otlp.Span, bool) {
+	if !nonZero(s.TraceID[:]) || !nonZero(s.SpanID[:]) || len(s.ParentSpanID) != 0 && (len(s.ParentSpanID) != 8 || !nonZero(s.ParentSpanID)) {
+		return otlp.Span{}, false
 	}
 	attrs, dropped := filterAttrs(p, s.Attributes, processors.OnSpan)
-	ns := &tracepb.Span{
-		TraceId:                s.TraceId,
-		SpanId:                 s.SpanId,
-		ParentSpanId:           s.ParentSpanId,
+	ns := otlp.Span{
+		TraceID:                s.TraceID,
+		SpanID:                 s.SpanID,
+		ParentSpanID:           s.ParentSpanID,
 		Flags:                  s.Flags & traceFlagsMask,
 		Name:                   p.SpanName(s.Name),
 		Kind:                   s.Kind,
@@ -78,16 +68,16 @@ func filterSpan(p *processors.Policy, s *tracepb.Span) *tracepb.Span {
 		DroppedEventsCount:     s.DroppedEventsCount,
 		DroppedLinksCount:      s.DroppedLinksCount,
 	}
-	if _, ok := tracepb.Span_SpanKind_name[int32(s.Kind)]; !ok {
-		ns.Kind = tracepb.Span_SPAN_KIND_UNSPECIFIED
+	if ns.Kind < otlp.KindUnspecified || ns.Kind > otlp.KindConsumer {
+		ns.Kind = otlp.KindUnspecified
 	}
 	for _, e := range s.Events {
-		if e == nil || !p.EventAllowed(e.Name) {
+		if !p.EventAllowed(e.Name) {
 			ns.DroppedEventsCount++
 			continue
 		}
 		attrs, dropped := filterAttrs(p, e.Attributes, processors.OnEvent)
-		ns.Events = append(ns.Events, &tracepb.Span_Event{
+		ns.Events = append(ns.Events, otlp.Event{
 			TimeUnixNano:           e.TimeUnixNano,
 			Name:                   e.Name,
 			Attributes:             attrs,
@@ -95,33 +85,26 @@ func filterSpan(p *processors.Policy, s *tracepb.Span) *tracepb.Span {
 		})
 	}
 	for _, l := range s.Links {
-		if l == nil || !validID(l.TraceId, 16) || !validID(l.SpanId, 8) {
+		if !nonZero(l.TraceID[:]) || !nonZero(l.SpanID[:]) {
 			ns.DroppedLinksCount++
 			continue
 		}
 		attrs, dropped := filterAttrs(p, l.Attributes, processors.OnLink)
-		ns.Links = append(ns.Links, &tracepb.Span_Link{
-			TraceId:                l.TraceId,
-			SpanId:                 l.SpanId,
+		ns.Links = append(ns.Links, otlp.Link{
+			TraceID:                l.TraceID,
+			SpanID:                 l.SpanID,
 			Flags:                  l.Flags & traceFlagsMask,
 			Attributes:             attrs,
 			DroppedAttributesCount: l.DroppedAttributesCount + dropped,
 		})
 	}
-	if st := s.Status; st != nil {
-		code := st.Code
-		if _, ok := tracepb.Status_StatusCode_name[int32(code)]; !ok {
-			code = tracepb.Status_STATUS_CODE_UNSET
-		}
-		ns.Status = &tracepb.Status{Code: code}
+	if c := s.Status.Code; c == otlp.StatusOK || c == otlp.StatusError {
+		ns.Status = otlp.Status{Code: c}
 	}
-	return ns
+	return ns, true
 }
 
-func validID(id []byte, n int) bool {
-	if len(id) != n {
-		return false
-	}
+func nonZero(id []byte) bool {
 	for _, b := range id {
 		if b != 0 {
 			return true
@@ -130,28 +113,25 @@ func validID(id []byte, n int) bool {
 	return false
 }
 
-func filterScope(p *processors.Policy, s *commonpb.InstrumentationScope) *commonpb.InstrumentationScope {
-	if s == nil {
-		return nil
-	}
+func filterScope(p *processors.Policy, s otlp.Scope) otlp.Scope {
 	var kvs []attribute.KeyValue
 	dropped := uint32(0)
 	for _, kv := range s.Attributes {
-		if a, ok := toAttribute(kv); ok {
-			kvs = append(kvs, a)
+		if a, ok := kv.Value.Attribute(); ok && kv.Key != "" {
+			kvs = append(kvs, attribute.KeyValue{Key: attribute.Key(kv.Key), Value: a})
 		} else {
 			dropped++
 		}
 	}
-	in := instrumentation.Scope{Name: s.Name, Version: s.Version, Attributes: attribute.NewSet(kvs...)}
+	in := instrumentation.Scope{Name: s.Name, Version: s.Version}
+	scopeattr.Set(&in, kvs)
 	sc := p.Scope(in)
-	out := &commonpb.InstrumentationScope{Name: sc.Name, Version: sc.Version}
-	for _, kv := range sc.Attributes.ToSlice() {
-		if a := fromAttribute(kv); a != nil {
-			out.Attributes = append(out.Attributes, a)
-		}
+	out := otlp.Scope{Name: sc.Name, Version: sc.Version}
+	kept := scopeattr.Get(sc)
+	for _, kv := range kept {
+		out.Attributes = append(out.Attributes, otlp.KeyValue{Key: string(kv.Key), Value: otlp.FromAttribute(kv.Value)})
 	}
-	out.DroppedAttributesCount = s.DroppedAttributesCount + dropped + uint32(len(kvs)-len(out.Attributes))
+	out.DroppedAttributesCount = s.DroppedAttributesCount + dropped + uint32(len(kvs)-len(kept))
 	return out
 }
 
@@ -169,141 +149,27 @@ func schemaURL(u string) string {
 	return u
 }
 
-func filterAttrs(p *processors.Policy, in []*commonpb.KeyValue, w processors.Where) ([]*commonpb.KeyValue, uint32) {
-	var out []*commonpb.KeyValue
+// filterAttrs keeps the attributes the policy allows at w, one of each key
+// (a key sent twice could hide a second value from a reader that keeps the
+// first).
+func filterAttrs(p *processors.Policy, in []otlp.KeyValue, w processors.Where) ([]otlp.KeyValue, uint32) {
+	var out []otlp.KeyValue
 	dropped := uint32(0)
 	seen := make(map[string]bool, len(in))
 	for _, kv := range in {
-		a, ok := toAttribute(kv)
-		if ok && !seen[kv.Key] {
-			a, ok = p.CheckAttribute(a, w)
+		v, ok := kv.Value.Attribute()
+		var a attribute.KeyValue
+		if ok && kv.Key != "" && !seen[kv.Key] {
+			a, ok = p.CheckAttribute(attribute.KeyValue{Key: attribute.Key(kv.Key), Value: v}, w)
 		} else {
 			ok = false
 		}
-		var pb *commonpb.KeyValue
-		if ok {
-			pb = fromAttribute(a)
-		}
-		if pb == nil {
+		if !ok {
 			dropped++
 			continue
 		}
 		seen[kv.Key] = true
-		out = append(out, pb)
+		out = append(out, otlp.KeyValue{Key: kv.Key, Value: otlp.FromAttribute(a.Value)})
 	}
 	return out, dropped
-}
-
-// toAttribute converts the values the SDK's OTLP transform makes of
-// otelcli's attributes: scalars and arrays of one scalar type.
-func toAttribute(kv *commonpb.KeyValue) (attribute.KeyValue, bool) {
-	if kv == nil || kv.Key == "" || kv.Value == nil {
-		return attribute.KeyValue{}, false
-	}
-	k := attribute.Key(kv.Key)
-	switch v := kv.Value.Value.(type) {
-	case *commonpb.AnyValue_StringValue:
-		return k.String(v.StringValue), true
-	case *commonpb.AnyValue_BoolValue:
-		return k.Bool(v.BoolValue), true
-	case *commonpb.AnyValue_IntValue:
-		return k.Int64(v.IntValue), true
-	case *commonpb.AnyValue_DoubleValue:
-		return k.Float64(v.DoubleValue), true
-	case *commonpb.AnyValue_ArrayValue:
-		return toSlice(k, v.ArrayValue.GetValues())
-	}
-	return attribute.KeyValue{}, false
-}
-
-func toSlice(k attribute.Key, vs []*commonpb.AnyValue) (attribute.KeyValue, bool) {
-	if len(vs) == 0 {
-		return k.StringSlice([]string{}), true
-	}
-	switch vs[0].GetValue().(type) {
-	case *commonpb.AnyValue_StringValue:
-		out := make([]string, len(vs))
-		for i, v := range vs {
-			x, ok := v.GetValue().(*commonpb.AnyValue_StringValue)
-			if !ok {
-				return attribute.KeyValue{}, false
-			}
-			out[i] = x.StringValue
-		}
-		return k.StringSlice(out), true
-	case *commonpb.AnyValue_BoolValue:
-		out := make([]bool, len(vs))
-		for i, v := range vs {
-			x, ok := v.GetValue().(*commonpb.AnyValue_BoolValue)
-			if !ok {
-				return attribute.KeyValue{}, false
-			}
-			out[i] = x.BoolValue
-		}
-		return k.BoolSlice(out), true
-	case *commonpb.AnyValue_IntValue:
-		out := make([]int64, len(vs))
-		for i, v := range vs {
-			x, ok := v.GetValue().(*commonpb.AnyValue_IntValue)
-			if !ok {
-				return attribute.KeyValue{}, false
-			}
-			out[i] = x.IntValue
-		}
-		return k.Int64Slice(out), true
-	case *commonpb.AnyValue_DoubleValue:
-		out := make([]float64, len(vs))
-		for i, v := range vs {
-			x, ok := v.GetValue().(*commonpb.AnyValue_DoubleValue)
-			if !ok {
-				return attribute.KeyValue{}, false
-			}
-			out[i] = x.DoubleValue
-		}
-		return k.Float64Slice(out), true
-	}
-	return attribute.KeyValue{}, false
-}
-
-func fromAttribute(kv attribute.KeyValue) *commonpb.KeyValue {
-	var v *commonpb.AnyValue
-	switch kv.Value.Type() {
-	case attribute.STRING:
-		v = str(kv.Value.AsString())
-	case attribute.BOOL:
-		v = &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: kv.Value.AsBool()}}
-	case attribute.INT64:
-		v = &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: kv.Value.AsInt64()}}
-	case attribute.FLOAT64:
-		v = &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: kv.Value.AsFloat64()}}
-	case attribute.STRINGSLICE:
-		v = array(kv.Value.AsStringSlice(), str)
-	case attribute.BOOLSLICE:
-		v = array(kv.Value.AsBoolSlice(), func(b bool) *commonpb.AnyValue {
-			return &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: b}}
-		})
-	case attribute.INT64SLICE:
-		v = array(kv.Value.AsInt64Slice(), func(i int64) *commonpb.AnyValue {
-			return &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: i}}
-		})
-	case attribute.FLOAT64SLICE:
-		v = array(kv.Value.AsFloat64Slice(), func(f float64) *commonpb.AnyValue {
-			return &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: f}}
-		})
-	default:
-		return nil
-	}
-	return &commonpb.KeyValue{Key: string(kv.Key), Value: v}
-}
-
-func str(s string) *commonpb.AnyValue {
-	return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s}}
-}
-
-func array[T any](in []T, f func(T) *commonpb.AnyValue) *commonpb.AnyValue {
-	out := make([]*commonpb.AnyValue, len(in))
-	for i, x := range in {
-		out[i] = f(x)
-	}
-	return &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: out}}}
 }

@@ -2,6 +2,7 @@ package upload
 
 import (
 	"context"
+	"encoding/binary"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,12 +12,7 @@ import (
 	"testing"
 	"time"
 
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
-
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 	"github.com/cli-telemetry/otelcli/internal/spool"
 )
 
@@ -24,8 +20,8 @@ import (
 // spool or the state directory, what a backend can answer, what the
 // environment can hold.
 
-func kv(k, v string) *commonpb.KeyValue {
-	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}}
+func kv(k, v string) otlp.KeyValue {
+	return otlp.KeyValue{Key: k, Value: otlp.Value{Kind: otlp.String, Str: v}}
 }
 
 // TestPolicyReappliedToSpool: a crafted spool file is filtered by the
@@ -33,49 +29,54 @@ func kv(k, v string) *commonpb.KeyValue {
 func TestPolicyReappliedToSpool(t *testing.T) {
 	rcv := newReceiver(t, http.StatusOK)
 	cfg, sp, _ := setup(t, rcv.URL)
-	nested := &commonpb.KeyValue{Key: "cli.command.path", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_KvlistValue{
-		KvlistValue: &commonpb.KeyValueList{Values: []*commonpb.KeyValue{kv("user.email", "bob@example.com")}}}}}
+	nested := otlp.KeyValue{Key: "cli.command.path", Value: otlp.Value{Kind: otlp.KVList, KVList: []otlp.KeyValue{kv("user.email", "bob@example.com")}}}
 	s := span("clusterctl cluster list")
 	s.TraceState = "sess=hunter2"
-	s.Attributes = []*commonpb.KeyValue{kv("url.full", "https://x/?token=hunter2"), kv("user.email", "bob@example.com"), kv("cli.command.path", "clusterctl cluster list"), nested}
-	s.Status = &tracepb.Status{Code: tracepb.Status_STATUS_CODE_ERROR, Message: "open /home/bob/hunter2: denied"}
-	s.Events = []*tracepb.Span_Event{{Name: "exception", Attributes: []*commonpb.KeyValue{kv("exception.message", "hunter2")}}, {Name: "hunter2 happened"}}
-	s.Links = []*tracepb.Span_Link{{TraceId: id(16), SpanId: id(8), TraceState: "k=hunter2", Attributes: []*commonpb.KeyValue{kv("host.name", "hunter2")}}}
-	bad := span("/home/bob/hunter2")
-	bad.TraceId = []byte("hunter2") // not a trace id
-	rs := []*tracepb.ResourceSpans{{
-		SchemaUrl: "https://evil.example/hunter2",
-		Resource:  &resourcepb.Resource{Attributes: []*commonpb.KeyValue{kv("service.name", "clusterctl"), kv("host.name", "hunter2-laptop")}},
-		ScopeSpans: []*tracepb.ScopeSpans{{
-			Scope: &commonpb.InstrumentationScope{Name: "github.com/cli-telemetry/otelcli", Attributes: []*commonpb.KeyValue{kv("secret", "hunter2")}},
-			Spans: []*tracepb.Span{s, span("/home/bob/hunter2"), bad},
+	s.Attributes = []otlp.KeyValue{kv("url.full", "https://x/?token=hunter2"), kv("user.email", "bob@example.com"), kv("cli.command.path", "clusterctl cluster list"), nested}
+	s.Status = otlp.Status{Code: otlp.StatusError, Message: "open /home/bob/hunter2: denied"}
+	s.Events = []otlp.Event{{Name: "exception", Attributes: []otlp.KeyValue{kv("exception.message", "hunter2")}}, {Name: "hunter2 happened"}}
+	link := span("")
+	s.Links = []otlp.Link{{TraceID: link.TraceID, SpanID: link.SpanID, TraceState: "k=hunter2", Attributes: []otlp.KeyValue{kv("host.name", "hunter2")}}}
+	noIDs := otlp.Span{Name: "/home/bob/hunter2"} // zero ids: not a span the SDK makes
+	rs := []otlp.ResourceSpans{{
+		SchemaURL: "https://evil.example/hunter2",
+		Resource:  otlp.Resource{Attributes: []otlp.KeyValue{kv("service.name", "clusterctl"), kv("host.name", "hunter2-laptop")}},
+		ScopeSpans: []otlp.ScopeSpans{{
+			Scope: otlp.Scope{Name: "github.com/cli-telemetry/otelcli", Attributes: []otlp.KeyValue{kv("secret", "hunter2")}},
+			Spans: []otlp.Span{s, span("/home/bob/hunter2"), noIDs},
 		}},
 	}}
-	b, _ := spool.Encode(rs)
-	// Unknown fields survive a decode and would be sent again verbatim.
-	b = protowire.AppendTag(b, 99, protowire.BytesType)
-	b = protowire.AppendString(b, "hunter2")
+	b := spool.Encode(rs)
+	// Unknown fields are never sent on: the request is rebuilt from the
+	// model, not copied.
+	b = binary.AppendUvarint(b, 99<<3|2)
+	b = append(append(b, byte(len("hunter2"))), "hunter2"...)
 	sp.Write(b, "crafted")
-	if err := Run(t.Context(), cfg); err != nil {
+	// A file that does not decode is damaged, and dropped whole.
+	bad := invocation(span("hunter2"))
+	sp.Write(bad[:len(bad)-3], "truncated")
+	if err := Run(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
 	if len(rcv.requests) != 1 {
 		t.Fatalf("%d requests", len(rcv.requests))
 	}
-	wire, _ := proto.Marshal(rcv.requests[0])
-	if strings.Contains(string(wire), "hunter2") || strings.Contains(string(wire), "bob") {
-		t.Fatalf("crafted content left the machine: %v", rcv.requests[0])
+	if wire := string(rcv.requests[0]); strings.Contains(wire, "hunter2") || strings.Contains(wire, "bob") {
+		t.Fatalf("crafted content left the machine: %q", wire)
 	}
-	got := rcv.requests[0].ResourceSpans[0]
+	got := rcv.decoded(t, 0)[0]
 	spans := got.ScopeSpans[0].Spans
 	if len(spans) != 2 || spans[0].Name != "clusterctl cluster list" || spans[1].Name != "redacted" {
-		t.Fatalf("spans %v", spans)
+		t.Fatalf("spans %+v", spans)
 	}
 	if len(spans[0].Attributes) != 1 || spans[0].DroppedAttributesCount != 3 || len(spans[0].Events) != 1 || spans[0].DroppedEventsCount != 1 {
-		t.Fatalf("span %v", spans[0])
+		t.Fatalf("span %+v", spans[0])
 	}
-	if spans[0].Status.Code != tracepb.Status_STATUS_CODE_ERROR || len(got.Resource.Attributes) != 1 {
-		t.Fatalf("status %v, resource %v", spans[0].Status, got.Resource)
+	if spans[0].Status != (otlp.Status{Code: otlp.StatusError}) || len(got.Resource.Attributes) != 1 || spans[0].TraceState != "" || got.SchemaURL != "" {
+		t.Fatalf("status %+v, resource %+v", spans[0].Status, got.Resource)
+	}
+	if pending(sp) != 0 {
+		t.Fatal("the damaged file was kept")
 	}
 }
 
@@ -84,9 +85,9 @@ func TestUndecodableFilesDropped(t *testing.T) {
 	cfg, sp, _ := setup(t, rcv.URL)
 	fill(t, sp, 2)
 	sp.Write([]byte("\xff\xff\xff\x07garbage"), "junk")
-	empty, _ := spool.Encode([]*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{{Name: "no ids"}}}}}})
+	empty := invocation(otlp.Span{Name: "no ids"})
 	sp.Write(empty, "noids")
-	Run(t.Context(), cfg)
+	Run(context.Background(), cfg)
 	if pending(sp) != 0 {
 		t.Fatal("undecodable files kept")
 	}
@@ -118,7 +119,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		cfg.Env = func(k string) (string, bool) { return "x-api-key=secret", k == "OTEL_EXPORTER_OTLP_HEADERS" }
 		cfg.Lifetime = time.Second
 		fill(t, sp, 2)
-		Run(t.Context(), cfg)
+		Run(context.Background(), cfg)
 		srv.Close()
 		if pending(sp) != 2 || ReadState(cfg.StateDir).Failures == 0 {
 			t.Errorf("%d: files dropped or no backoff", code)
@@ -151,7 +152,7 @@ func TestMalformedEnvironmentSendsNothing(t *testing.T) {
 			var logs []string
 			cfg.Logf = func(f string, a ...any) { logs = append(logs, f) }
 			fill(t, sp, 1)
-			err := Run(t.Context(), cfg)
+			err := Run(context.Background(), cfg)
 			if err == nil || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "::::") {
 				t.Fatalf("error %v", err)
 			}
@@ -172,7 +173,7 @@ func TestSymlinkedLockFile(t *testing.T) {
 	victim := filepath.Join(t.TempDir(), ".bashrc")
 	os.WriteFile(victim, []byte("alias ll='ls -l'\n"), 0o600)
 	os.Symlink(victim, filepath.Join(cfg.StateDir, lockFile))
-	Run(t.Context(), cfg)
+	Run(context.Background(), cfg)
 	Due(cfg.StateDir, time.Now())
 	Locked(cfg.StateDir)
 	if b, _ := os.ReadFile(victim); string(b) != "alias ll='ls -l'\n" {
@@ -201,7 +202,7 @@ func TestStaleLockHolder(t *testing.T) {
 	if !Due(cfg.StateDir, now) {
 		t.Fatal("a holder past its lease blocks the spawning of an uploader")
 	}
-	if err := Run(t.Context(), cfg); err != nil {
+	if err := Run(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
 	if pending(sp) != 0 || len(rcv.got()) != 1 {
@@ -220,7 +221,7 @@ func TestStaleLockHolder(t *testing.T) {
 	}
 	defer live.release()
 	fill(t, sp, 1)
-	Run(t.Context(), cfg)
+	Run(context.Background(), cfg)
 	if pending(sp) != 1 {
 		t.Fatal("ran beside a live uploader")
 	}

@@ -12,9 +12,7 @@ import (
 	"strings"
 	"time"
 
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
-
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 	"github.com/cli-telemetry/otelcli/internal/otlphttp"
 	"github.com/cli-telemetry/otelcli/internal/spool"
 	"github.com/cli-telemetry/otelcli/internal/store"
@@ -403,7 +401,7 @@ func (u *uploader) spoolMark() string {
 // policy. A file that cannot be read, decoded or that holds nothing the
 // policy lets through is removed (progress reports whether anything was).
 func (u *uploader) load(files []spool.Entry) (batch []spool.Entry, body []byte, progress bool) {
-	var rs []*tracepb.ResourceSpans
+	var rs []otlp.ResourceSpans
 	var size int64
 	limit := min(u.batch, u.cfg.MaxBatch)
 	for _, f := range files {
@@ -411,7 +409,7 @@ func (u *uploader) load(files []spool.Entry) (batch []spool.Entry, body []byte, 
 			break
 		}
 		b, err := u.cfg.Spool.ReadEntry(f)
-		var spans []*tracepb.ResourceSpans
+		var spans []otlp.ResourceSpans
 		if err == nil {
 			spans, err = spool.Decode(b)
 		}
@@ -434,12 +432,7 @@ func (u *uploader) load(files []spool.Entry) (batch []spool.Entry, body []byte, 
 	if len(batch) == 0 {
 		return nil, nil, progress
 	}
-	body, err := proto.Marshal(&tracepb.TracesData{ResourceSpans: rs})
-	if err != nil {
-		u.cfg.Logf("encode: %v", err)
-		return nil, nil, progress
-	}
-	return batch, body, true
+	return batch, otlp.Marshal(rs), true
 }
 
 // send posts one request, bounded by the request timeout and by what is

@@ -14,10 +14,7 @@ import (
 	"testing"
 	"time"
 
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
-
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 	"github.com/cli-telemetry/otelcli/internal/spool"
 	"github.com/cli-telemetry/otelcli/internal/store"
 	"github.com/cli-telemetry/otelcli/processors"
@@ -64,19 +61,18 @@ type receiver struct {
 	status   int
 	header   http.Header
 	body     []byte
-	requests []*tracepb.TracesData
+	requests [][]byte
 }
 
 func newReceiver(t *testing.T, status int) *receiver {
 	r := &receiver{status: status}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		b, _ := io.ReadAll(req.Body)
-		td := &tracepb.TracesData{}
-		if err := proto.Unmarshal(b, td); err != nil {
+		if _, err := otlp.Unmarshal(b); err != nil {
 			t.Errorf("receiver: %v", err)
 		}
 		r.mu.Lock()
-		r.requests = append(r.requests, td)
+		r.requests = append(r.requests, b)
 		for k, v := range r.header {
 			w.Header()[k] = v
 		}
@@ -103,9 +99,10 @@ func (r *receiver) got() [][]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out [][]string
-	for _, td := range r.requests {
+	for _, b := range r.requests {
 		var names []string
-		for _, rs := range td.ResourceSpans {
+		rss, _ := otlp.Unmarshal(b)
+		for _, rs := range rss {
 			for _, ss := range rs.ScopeSpans {
 				for _, s := range ss.Spans {
 					names = append(names, s.Name)
@@ -117,20 +114,34 @@ func (r *receiver) got() [][]string {
 	return out
 }
 
-func id(n int) []byte {
-	b := make([]byte, n)
-	rand.Read(b)
-	return b
+// decoded is request i as the backend read it.
+func (r *receiver) decoded(t *testing.T, i int) []otlp.ResourceSpans {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rs, err := otlp.Unmarshal(r.requests[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
 }
 
-func span(name string) *tracepb.Span {
-	return &tracepb.Span{Name: name, TraceId: id(16), SpanId: id(8)}
+func span(name string) otlp.Span {
+	s := otlp.Span{Name: name}
+	rand.Read(s.TraceID[:])
+	rand.Read(s.SpanID[:])
+	return s
+}
+
+// invocation is one spooled run of one span.
+func invocation(s otlp.Span) []byte {
+	return spool.Encode([]otlp.ResourceSpans{{ScopeSpans: []otlp.ScopeSpans{{Spans: []otlp.Span{s}}}}})
 }
 
 func fill(t *testing.T, sp *spool.Spool, n int) {
 	t.Helper()
 	for i := range n {
-		b, _ := spool.Encode([]*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{span(fmt.Sprint("inv", i))}}}}})
+		b := invocation(span(fmt.Sprint("inv", i)))
 		if _, err := sp.Write(b, fmt.Sprint("id", i)); err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +180,7 @@ func TestSendsEverythingInGrowingBatches(t *testing.T) {
 	rcv := newReceiver(t, http.StatusOK)
 	cfg, sp, _ := setup(t, rcv.URL)
 	fill(t, sp, 40)
-	if err := Run(t.Context(), cfg); err != nil {
+	if err := Run(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
 	var sizes []int
@@ -191,7 +202,7 @@ func TestMaxRequestSize(t *testing.T) {
 	files, _ := sp.Files()
 	cfg.MaxRequestBytes = int(files[0].Size * 3)
 	cfg.MaxBatch = 100
-	if err := Run(t.Context(), cfg); err != nil {
+	if err := Run(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
 	got := rcv.got()
@@ -211,7 +222,7 @@ func TestPermanentRejectionDrops(t *testing.T) {
 	rcv := newReceiver(t, http.StatusBadRequest)
 	cfg, sp, _ := setup(t, rcv.URL)
 	fill(t, sp, 2)
-	Run(t.Context(), cfg)
+	Run(context.Background(), cfg)
 	if pending(sp) != 0 || len(rcv.got()) != 1 {
 		t.Fatalf("400: %d pending, %d requests", pending(sp), len(rcv.got()))
 	}
@@ -225,7 +236,7 @@ func TestRetryableKeepsAndBacksOff(t *testing.T) {
 			rcv := newReceiver(t, status)
 			cfg, sp, clock := setup(t, rcv.URL)
 			fill(t, sp, 2)
-			Run(t.Context(), cfg)
+			Run(context.Background(), cfg)
 			if pending(sp) != 2 {
 				t.Fatalf("%d: files dropped", status)
 			}
@@ -242,7 +253,7 @@ func TestRetryableKeepsAndBacksOff(t *testing.T) {
 			// The backend recovers: the next uploader waits out the backoff
 			// and sends everything once.
 			rcv.setStatus(http.StatusOK)
-			Run(t.Context(), cfg)
+			Run(context.Background(), cfg)
 			if pending(sp) != 0 || ReadState(cfg.StateDir) != (State{}) || len(rcv.got()) != 5 {
 				t.Fatal("not drained after recovery")
 			}
@@ -256,7 +267,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	cfg, sp, clock := setup(t, rcv.URL)
 	fill(t, sp, 1)
 	start := clock.Now()
-	Run(t.Context(), cfg)
+	Run(context.Background(), cfg)
 	st := ReadState(cfg.StateDir)
 	if d := st.NextAttempt.Sub(start); d != 120*time.Second {
 		t.Fatalf("next attempt in %s, want 120s", d)
@@ -280,7 +291,7 @@ func TestFutureNextAttemptIsCapped(t *testing.T) {
 	if !Due(cfg.StateDir, time.Now()) {
 		t.Fatal("not due: a far-future next attempt was believed")
 	}
-	Run(t.Context(), cfg)
+	Run(context.Background(), cfg)
 	if pending(sp) != 0 {
 		t.Fatal("delivery stopped by a far-future next attempt")
 	}
@@ -288,14 +299,14 @@ func TestFutureNextAttemptIsCapped(t *testing.T) {
 
 func TestPartialSuccessDeletes(t *testing.T) {
 	rcv := newReceiver(t, http.StatusOK)
-	inner := protowire.AppendTag(nil, 1, protowire.VarintType)
-	inner = protowire.AppendVarint(inner, 1)
-	inner = protowire.AppendTag(inner, 2, protowire.BytesType)
-	inner = protowire.AppendString(inner, "span too old")
-	rcv.body = protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), inner)
+	// ExportTraceServiceResponse{partial_success: {rejected_spans: 1,
+	// error_message: "span too old"}}, written out.
+	msg := "span too old"
+	inner := append([]byte{0x08, 1, 0x12, byte(len(msg))}, msg...)
+	rcv.body = append([]byte{0x0a, byte(len(inner))}, inner...)
 	cfg, sp, _ := setup(t, rcv.URL)
 	fill(t, sp, 2)
-	Run(t.Context(), cfg)
+	Run(context.Background(), cfg)
 	if pending(sp) != 0 || len(rcv.got()) != 1 {
 		t.Fatal("partial success not treated as delivered")
 	}
@@ -308,7 +319,7 @@ func TestRefusedAndHung(t *testing.T) {
 	l.Close()
 	cfg, sp, _ := setup(t, "http://"+addr)
 	fill(t, sp, 1)
-	Run(t.Context(), cfg)
+	Run(context.Background(), cfg)
 	if pending(sp) != 1 || ReadState(cfg.StateDir).Failures == 0 {
 		t.Fatal("refused connection not kept for retry")
 	}
@@ -358,13 +369,13 @@ func TestOneUploaderAtATime(t *testing.T) {
 	if !Locked(cfg.StateDir) || Due(cfg.StateDir, time.Now()) {
 		t.Fatal("lock not seen")
 	}
-	Run(t.Context(), cfg)
+	Run(context.Background(), cfg)
 	if len(rcv.got()) != 0 {
 		t.Fatal("second uploader ran")
 	}
 	lk.release()
 	_ = clock
-	Run(t.Context(), cfg)
+	Run(context.Background(), cfg)
 	if len(rcv.got()) != 1 {
 		t.Fatal("uploader did not run after the lock was released")
 	}
@@ -392,12 +403,12 @@ func TestLinger(t *testing.T) {
 		sleeps++
 		if sleeps == 4 {
 			lockedMeanwhile, dueMeanwhile = Locked(cfg.StateDir), Due(cfg.StateDir, time.Now())
-			b, _ := spool.Encode([]*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{span("late")}}}}})
+			b := invocation(span("late"))
 			sp.Write(b, "late")
 		}
 	}
 	start := clock.Now()
-	if err := Run(t.Context(), cfg); err != nil {
+	if err := Run(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
 	if !lockedMeanwhile || dueMeanwhile {
@@ -414,7 +425,7 @@ func TestLinger(t *testing.T) {
 	sleeps = 100
 	clock.slept = nil
 	fill(t, sp, 1)
-	Run(t.Context(), cfg)
+	Run(context.Background(), cfg)
 	if len(clock.slept) != 0 {
 		t.Fatal("lingered without Linger (inline uploads must not)")
 	}

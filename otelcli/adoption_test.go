@@ -408,3 +408,35 @@ func TestHashedField(t *testing.T) {
 		t.Fatalf("server id %q", v)
 	}
 }
+
+type flagError struct{ err error }
+
+func (e *flagError) Error() string { return e.err.Error() }
+func (e *flagError) Unwrap() error { return e.err }
+
+// A CLI's FlagErrorFunc wraps pflag's error in its own type (gh does): the
+// failure is still a flag error, with pflag's typed errors and with older
+// pflag's plain strings alike. A command's own error that merely quotes such
+// a message is not.
+func TestWrappedFlagErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"cluster", "create", "--nope"}, ErrTypeUnknownFlag},
+		{[]string{"cluster", "create", "--count", "many"}, ErrTypeFlagValue},
+		{[]string{"quote"}, "*otelcli.flagError"},
+	} {
+		h := newHome(t, "app", false)
+		root := testTree()
+		root.SilenceErrors = true
+		root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &flagError{err} })
+		root.AddCommand(&cobra.Command{Use: "quote", RunE: func(*cobra.Command, []string) error {
+			return &flagError{errors.New("unknown flag: --x")}
+		}})
+		execute(t, root, tt.args, nil, appOpts...)
+		if s, _ := commandSpan(t, h, "app"); s.Attributes["error.type"] != tt.want {
+			t.Errorf("%v: error.type %v, want %s", tt.args, s.Attributes["error.type"], tt.want)
+		}
+	}
+}

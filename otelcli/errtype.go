@@ -63,7 +63,10 @@ const maxChain = processors.MaxErrorChain
 // classify returns error.type and the chain of error types for err. valid
 // says whether a code can be sent as error.type (the allowlist's rule for
 // it, so that a code it would drop falls back to the Go type instead).
-func classify(err error, valid func(string) bool) (string, []string) {
+// parsing says the command failed before cobra ran its initializers: while
+// finding the command or parsing its flags, where a CLI's FlagErrorFunc may
+// have wrapped pflag's error in a type of its own.
+func classify(err error, valid func(string) bool, parsing bool) (string, []string) {
 	chain := errorChain(err)
 	var coder ErrorCoder
 	if errors.As(err, &coder) {
@@ -71,7 +74,7 @@ func classify(err error, valid func(string) bool) (string, []string) {
 			return c, chain
 		}
 	}
-	if t := cobraKind(err); t != "" {
+	if t := cobraKind(err, parsing); t != "" {
 		return t, chain
 	}
 	switch {
@@ -87,13 +90,28 @@ func classify(err error, valid func(string) bool) (string, []string) {
 }
 
 // cobraKind recognizes the failures of command-line parsing. pflag returns
-// typed errors; cobra's own are plain strings, recognized by their fixed
-// prefixes, and only when the error is a plain string (a RunE error that
-// wraps or has a type of its own is never taken for one).
-func cobraKind(err error) string {
+// typed errors (from 1.0.7); cobra's own, and older pflag's, are plain
+// strings, recognized by their fixed prefixes: only when the error is a
+// plain string (a RunE error that wraps or has a type of its own is never
+// taken for one), or, while parsing, a plain string anywhere in the error
+// (a CLI's FlagErrorFunc wraps pflag's error in its own type).
+func cobraKind(err error, parsing bool) string {
 	if k := pflagKind(err); k != "" {
 		return k
 	}
+	if !parsing {
+		return stringKind(err)
+	}
+	var kind string
+	walkErrors(err, func(e error) bool {
+		kind = stringKind(e)
+		return kind == ""
+	})
+	return kind
+}
+
+// stringKind recognizes one of cobra's or pflag's plain-string errors.
+func stringKind(err error) string {
 	if reflect.TypeOf(err) != errorString {
 		return ""
 	}

@@ -235,7 +235,8 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 			s.consent.Set(false)
 		}
 		flags := s.flags.Load()
-		if flags == nil || flags.cmd != cmd {
+		parsing := flags == nil || flags.cmd != cmd
+		if parsing {
 			// Parsing failed before cobra's initializers ran: read what
 			// was parsed now (no hook of the CLI's has run).
 			flags = readFlags(cmd, s.cfg.flagRules, s.preset)
@@ -250,7 +251,7 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 			}
 		}
 		if code != 0 || err != nil || kind != "" {
-			s.span.SetAttributes(s.failureAttributes(cmd, err, kind)...)
+			s.span.SetAttributes(s.failureAttributes(cmd, err, kind, parsing)...)
 			s.span.SetStatus(codes.Error, "")
 		}
 		s.span.End()
@@ -261,11 +262,11 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 // failureAttributes say how a command failed: error.type (kind when the
 // library knows it, else from the error), the chain of error types, and
 // for an unknown command cobra's suggestions.
-func (s *session) failureAttributes(cmd *cobra.Command, err error, kind string) []attribute.KeyValue {
+func (s *session) failureAttributes(cmd *cobra.Command, err error, kind string, parsing bool) []attribute.KeyValue {
 	typ, chain := kind, []string(nil)
 	if err != nil {
 		var t string
-		t, chain = classify(err, s.validErrorType)
+		t, chain = classify(err, s.validErrorType, parsing)
 		if typ == "" {
 			typ = t
 		}

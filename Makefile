@@ -10,12 +10,12 @@ COLLECTOR := $(CURDIR)/bin/otelcol-otelcli
 JAEGER := $(CURDIR)/bin/jaeger
 FUZZTIME ?= 5s
 
-.PHONY: demo test unit race fuzz vet collector jaeger collector-test collector-load demo-test report-test usage-report bench generate clusterctl clean
+.PHONY: demo test unit race fuzz vet collector jaeger collector-test collector-load demo-test report-test usage-report compat-test test-min test-latest bench generate clusterctl clean
 
 demo: collector jaeger clusterctl usage-report
 	@scripts/demo.sh
 
-test: vet unit race fuzz report-test collector-test demo-test
+test: vet unit race fuzz test-min test-latest compat-test report-test collector-test demo-test
 	@echo "make test: all passed"
 
 vet: $(TOOLS)/goimports
@@ -24,7 +24,9 @@ vet: $(TOOLS)/goimports
 	$(GO) vet ./...
 	cd collector && $(GO) vet ./...
 	cd report && $(GO) vet ./...
+	cd compat && $(GO) vet ./...
 	$(GO) mod tidy -diff
+	cd compat && $(GO) mod tidy -diff
 	cd collector && $(GO) mod tidy -diff
 	cd report && $(GO) mod tidy -diff
 
@@ -43,6 +45,28 @@ fuzz:
 		echo "fuzz $$p $$t ($(FUZZTIME))"; \
 		$(GO) test $$p -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) >/tmp/otelcli-fuzz.log 2>&1 || { cat /tmp/otelcli-fuzz.log; exit 1; }; \
 	done
+
+# otelcli requires the lowest versions that work (go.mod), so that adopting
+# it changes none of a CLI's other modules nor its Go; these build and test
+# it with exactly those, under the oldest Go it supports, and with the newest
+# releases of everything under the current Go.
+GO_MIN := go1.22.12
+test-min:
+	GOTOOLCHAIN=$(GO_MIN) $(GO) version
+	GOTOOLCHAIN=$(GO_MIN) $(GO) vet ./...
+	GOTOOLCHAIN=$(GO_MIN) $(GO) test -count=1 ./...
+
+test-latest:
+	@rm -rf .build/latest && mkdir -p .build/latest
+	git ls-files -z | xargs -0 cp --parents -t .build/latest
+	cd .build/latest && $(GO) get -t -u ./... && $(GO) mod tidy && \
+		$(GO) list -m github.com/spf13/cobra github.com/spf13/pflag go.opentelemetry.io/otel go.opentelemetry.io/otel/sdk && \
+		$(GO) vet ./... && $(GO) test -count=1 ./otelcli/... ./processors/... ./internal/...
+
+# otelcli next to the canonical OTLP packages and otlptracehttp, and adopted
+# by an older CLI (its own module: those dependencies never reach users).
+compat-test:
+	cd compat && $(GO) test -count=1 ./...
 
 # goimports, pinned, for `make vet`.
 $(TOOLS)/goimports:

@@ -196,15 +196,14 @@ type listing struct {
 // with lstat: sizes and times are what is on disk, whatever names say.
 func (s *Spool) list(d *store.Dir) (listing, error) {
 	var l listing
-	des, _, err := d.ReadDir(MaxEntries)
+	names, _, err := d.ReadNames(MaxEntries)
 	if err != nil {
 		return l, fmt.Errorf("spool: %w", err)
 	}
 	now := s.now()
 	bound := s.fileBound()
 	foreign := 0
-	for _, de := range des {
-		n := de.Name()
+	for _, n := range names {
 		switch {
 		case strings.HasPrefix(n, store.TempPrefix):
 			fi, err := d.Lstat(n)
@@ -213,7 +212,8 @@ func (s *Spool) list(d *store.Dir) (listing, error) {
 			}
 			continue
 		case !isSpoolName(n):
-			if !de.IsDir() && foreign < maxForeignRemovals {
+			// Removing a directory fails unless it is empty: harmless.
+			if foreign < maxForeignRemovals {
 				foreign++
 				l.bad = append(l.bad, n)
 			}

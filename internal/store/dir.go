@@ -213,28 +213,29 @@ func (d *Dir) ReplaceOpen(name string, prepare func(*os.File) error) (*os.File, 
 // Remove removes name: a link itself, never what it points to.
 func (d *Dir) Remove(name string) error { return d.root.Remove(name) }
 
-// ReadDir lists at most max entries (max <= 0: all), in directory order,
-// reporting whether there were more. A directory stuffed with foreign
-// files costs a bounded read.
-func (d *Dir) ReadDir(max int) ([]fs.DirEntry, bool, error) {
+// ReadNames lists the names of at most max entries (max <= 0: all), in
+// directory order, reporting whether there were more. A directory stuffed
+// with foreign files costs a bounded read, and no stat per entry (an
+// os.Root's ReadDir stats every entry).
+func (d *Dir) ReadNames(max int) ([]string, bool, error) {
 	f, err := d.root.Open(".")
 	if err != nil {
 		return nil, false, fmt.Errorf("store: %w", err)
 	}
 	defer f.Close()
 	if max <= 0 {
-		des, err := f.ReadDir(-1)
-		return des, false, err
+		names, err := f.Readdirnames(-1)
+		return names, false, err
 	}
-	des, err := f.ReadDir(max)
+	names, err := f.Readdirnames(max)
 	if errors.Is(err, io.EOF) {
-		return des, false, nil
+		return names, false, nil
 	}
 	if err != nil {
-		return des, false, err
+		return names, false, err
 	}
-	more, _ := f.ReadDir(1)
-	return des, len(more) > 0, nil
+	more, _ := f.Readdirnames(1)
+	return names, len(more) > 0, nil
 }
 
 // PutOptions say how Put makes a file.

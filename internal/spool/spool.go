@@ -90,10 +90,10 @@ func (s *Spool) Ensure() error {
 		return err
 	}
 	d.Close()
-	if d, err = store.OpenDir(filepath.Dir(s.Dir), false); err != nil {
+	if err := store.CheckDir(filepath.Dir(s.Dir)); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	return d.Close()
+	return nil
 }
 
 func (s *Spool) open(create bool) (*store.Dir, error) {

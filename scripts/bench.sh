@@ -21,7 +21,9 @@ work=$(mktemp -d -t otelcli-bench.XXXXXX)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$work/home/.cache/clusterctl/telemetry/upload.lock" ] && kill "$(cat "$work/home/.cache/clusterctl/telemetry/upload.lock")" 2>/dev/null || true
+  for h in home b2b; do
+    [ -f "$work/$h/.cache/clusterctl/telemetry/upload.lock" ] && kill "$(cat "$work/$h/.cache/clusterctl/telemetry/upload.lock")" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -88,9 +90,13 @@ for case in "healthy:25318" "refusing:$refused" "hung:25319" "opted-out:25318"; 
   sleep 1
 done
 
-# (d) Back to back, backend healthy.
+# (d) Back to back, backend healthy, in a home of its own: the uploader of
+# the hung case may still hold the first one's lock, its spool be full.
 unset DO_NOT_TRACK
 export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:25318
+export HOME=$work/b2b XDG_CONFIG_HOME=$work/b2b/.config XDG_CACHE_HOME=$work/b2b/.cache XDG_DATA_HOME=$work/b2b/.local/share
+mkdir -p -m 700 "$XDG_CONFIG_HOME/clusterctl/telemetry"
+touch "$XDG_CONFIG_HOME/clusterctl/telemetry/notice-shown"
 burst() { # prints the wall time of BURST runs of $1, in ms
   local t0=$EPOCHREALTIME
   for ((i = 0; i < BURST; i++)); do "$1" cluster list >/dev/null; done

@@ -515,7 +515,6 @@ func TestMeasureDuplicatesPerKill(t *testing.T) {
 		}
 	})
 	be.mu.Lock()
-	defer be.mu.Unlock()
 	be.onBody = func(body []byte) {
 		rss, err := otlp.Unmarshal(body)
 		if err != nil {
@@ -531,6 +530,7 @@ func TestMeasureDuplicatesPerKill(t *testing.T) {
 			}
 		}
 	}
+	be.mu.Unlock()
 	u := newUser(t, true, "OTEL_EXPORTER_OTLP_ENDPOINT="+be.url())
 	planted := 0
 	refill := func() {
@@ -554,19 +554,26 @@ func TestMeasureDuplicatesPerKill(t *testing.T) {
 		mu.Unlock()
 	}
 	rng := mathrand.New(mathrand.NewPCG(1, 2))
-	kills := 0
+	kills, want := 0, 100
+	if n, err := strconv.Atoi(os.Getenv("OTELCLI_MEASURE_KILLS")); err == nil {
+		want = n
+	}
 	refill()
-	for kills < 100 {
+	for kills < want {
 		if u.spooled() == 0 {
 			refill()
 		}
 		mu.Lock()
 		requests, killAt, killed = 0, 1+rng.IntN(4), false
 		mu.Unlock()
+		start := time.Now()
 		upload()
 		mu.Lock()
 		if killed {
 			kills++
+		}
+		if testing.Verbose() {
+			t.Logf("kill at request %d: %d requests, killed %v, %d spooled, %s", killAt, requests, killed, u.spooled(), time.Since(start).Round(time.Millisecond))
 		}
 		mu.Unlock()
 	}

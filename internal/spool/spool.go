@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,10 +89,10 @@ func (s *Spool) Ensure() error {
 		return err
 	}
 	d.Close()
-	if d, err = store.OpenDir(filepath.Dir(s.Dir), false); err != nil {
+	if err := store.CheckDir(filepath.Dir(s.Dir)); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	return d.Close()
+	return nil
 }
 
 func (s *Spool) open(create bool) (*store.Dir, error) {
@@ -127,7 +129,7 @@ func (s *Spool) Write(data []byte, id string) (string, error) {
 	if err := d.Put(name, data, store.PutOptions{}); err != nil {
 		return "", fmt.Errorf("spool: %w", err)
 	}
-	s.trim(d)
+	s.trim(d, false)
 	return filepath.Join(s.Dir, name), nil
 }
 
@@ -149,26 +151,29 @@ func idChar(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_'
 }
 
-// isSpoolName reports whether name is one this package writes.
-func isSpoolName(name string) bool {
+// parseName reads the time and size an invocation's name claims,
+// "<unix ns, 20 digits>-<size>-<id>.pb"; ok is false for any other name.
+func parseName(name string) (ns, size int64, ok bool) {
 	rest, ok := strings.CutSuffix(name, ext)
 	if !ok {
-		return false
+		return 0, 0, false
 	}
 	ts, rest, ok := strings.Cut(rest, "-")
 	if !ok || len(ts) != 20 || !digits(ts) {
-		return false
+		return 0, 0, false
 	}
-	size, id, ok := strings.Cut(rest, "-")
-	if !ok || size == "" || len(size) > 10 || !digits(size) || id == "" || len(id) > 64 {
-		return false
+	sz, id, ok := strings.Cut(rest, "-")
+	if !ok || sz == "" || len(sz) > 10 || !digits(sz) || id == "" || len(id) > 64 {
+		return 0, 0, false
 	}
 	for i := 0; i < len(id); i++ {
 		if !idChar(id[i]) {
-			return false
+			return 0, 0, false
 		}
 	}
-	return true
+	ns, err1 := strconv.ParseInt(ts, 10, 64)
+	size, err2 := strconv.ParseInt(sz, 10, 64)
+	return ns, size, err1 == nil && err2 == nil
 }
 
 func digits(s string) bool {
@@ -184,69 +189,88 @@ func digits(s string) bool {
 type listing struct {
 	files []Entry // invocations, oldest first
 	// bad are entries to remove: invocation names that are not a regular
-	// file of the user's within the bound, stale temporary files, and (up
-	// to a bound) foreign entries.
+	// file of the user's of the size its name claims, or claim more than
+	// the per-invocation bound; stale temporary files; and (up to a bound)
+	// foreign entries.
 	bad []string
-	// future are invocations whose time is past now+futureSlack.
+	// future are invocations whose name's time is past now+futureSlack.
 	future []Entry
 }
 
-// list reads the directory once, with a bound, and looks at each candidate
-// with lstat: sizes and times are what is on disk, whatever names say.
-func (s *Spool) list(d *store.Dir) (listing, error) {
+// verifySample is how many invocations a command's write checks against
+// lstat when the names say that nothing needs trimming.
+const verifySample = 16
+
+// list reads the directory once, with a bound. An invocation's name claims
+// its time and size, as this package's writer named it (it writes once,
+// under its final name, by rename); with all set, every invocation is
+// checked against lstat (else a random sample of verifySample): what is not
+// a regular file of the user's of exactly the claimed size is no invocation
+// of ours and goes to bad, so that sizes are what is on disk. Times are the
+// names': one in the future is dropped, any other only decides the order
+// in which a file is dropped itself.
+func (s *Spool) list(d *store.Dir, all bool) (listing, error) {
 	var l listing
-	des, _, err := d.ReadDir(MaxEntries)
+	names, _, err := d.ReadNames(MaxEntries)
 	if err != nil {
 		return l, fmt.Errorf("spool: %w", err)
 	}
+	// Invocation names sort by time (20 digits), then by id: sorted names
+	// list the files oldest first.
+	slices.Sort(names)
 	now := s.now()
 	bound := s.fileBound()
 	foreign := 0
-	for _, de := range des {
-		n := de.Name()
-		switch {
-		case strings.HasPrefix(n, store.TempPrefix):
+	var sample map[int]bool
+	if !all && len(names) > verifySample {
+		sample = make(map[int]bool, verifySample)
+		for range verifySample {
+			sample[rand.IntN(len(names))] = true
+		}
+	}
+	for i, n := range names {
+		if strings.HasPrefix(n, store.TempPrefix) {
 			fi, err := d.Lstat(n)
 			if err == nil && (now.Sub(fi.ModTime()) > staleTemp || fi.ModTime().After(now.Add(futureSlack))) {
 				l.bad = append(l.bad, n)
 			}
 			continue
-		case !isSpoolName(n):
-			if !de.IsDir() && foreign < maxForeignRemovals {
+		}
+		ns, size, ok := parseName(n)
+		if !ok {
+			// Removing a directory fails unless it is empty: harmless.
+			if foreign < maxForeignRemovals {
 				foreign++
 				l.bad = append(l.bad, n)
 			}
 			continue
 		}
-		fi, err := d.Lstat(n)
-		if err != nil {
-			continue
-		}
-		if fi.IsDir() {
-			continue
-		}
-		if !fi.Mode().IsRegular() || fi.Size() > bound || fi.Size() == 0 || !ownedByUser(fi) {
+		if size == 0 || size > bound {
 			l.bad = append(l.bad, n)
 			continue
 		}
-		e := Entry{Path: filepath.Join(s.Dir, n), Name: n, Size: fi.Size(), Time: fi.ModTime()}
+		if sample == nil || sample[i] {
+			fi, err := d.Lstat(n)
+			if err != nil || fi.IsDir() {
+				continue
+			}
+			if !fi.Mode().IsRegular() || fi.Size() != size || !ownedByUser(fi) {
+				l.bad = append(l.bad, n)
+				continue
+			}
+		}
+		e := Entry{Name: n, Size: size, Time: time.Unix(0, ns)}
 		if e.Time.After(now.Add(futureSlack)) {
 			l.future = append(l.future, e)
 			continue
 		}
 		l.files = append(l.files, e)
 	}
-	slices.SortFunc(l.files, func(a, b Entry) int {
-		if c := a.Time.Compare(b.Time); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Name, b.Name)
-	})
 	return l, nil
 }
 
-// Files lists the spooled invocations, oldest first (at most MaxEntries
-// directory entries are looked at).
+// Files lists the spooled invocations, oldest first, each checked against
+// lstat (at most MaxEntries directory entries are looked at).
 func (s *Spool) Files() ([]Entry, error) {
 	d, err := s.open(false)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -256,29 +280,51 @@ func (s *Spool) Files() ([]Entry, error) {
 		return nil, err
 	}
 	defer d.Close()
-	l, err := s.list(d)
+	l, err := s.list(d, true)
+	for i := range l.files {
+		l.files[i].Path = filepath.Join(s.Dir, l.files[i].Name)
+	}
 	return l.files, err
 }
 
 // Trim enforces the bounds: what is not an invocation goes first (a link, a
-// FIFO, a file of another user, a file over the per-invocation bound, a
-// file dated in the future, a killed writer's temporary file, a foreign
-// file), then invocations older than MaxAge, then the oldest until the
-// total real size fits MaxBytes. It returns how many invocations were
-// dropped.
+// FIFO, a file of another user, a file whose size is not what its name
+// says or over the per-invocation bound, a file dated in the future, a
+// killed writer's temporary file, a foreign file), then invocations older
+// than MaxAge, then the oldest until the total real size fits under
+// lowWater of MaxBytes. It returns how many invocations were dropped.
 func (s *Spool) Trim() int {
 	d, err := s.open(false)
 	if err != nil {
 		return 0
 	}
 	defer d.Close()
-	return s.trim(d)
+	return s.trim(d, true)
 }
 
-func (s *Spool) trim(d *store.Dir) int {
-	l, err := s.list(d)
+// lowWater is the share of MaxBytes a size trim goes down to, so that a
+// full spool (a backend away for long) is trimmed, with lstat on every
+// file, once every few dozen writes rather than on each one.
+const lowWater = 0.9
+
+// trim is Trim. A command's write (all unset) first judges by names and a
+// sample: only when the names say something must go is every file checked
+// and the decision taken on what is on disk.
+func (s *Spool) trim(d *store.Dir, all bool) int {
+	l, err := s.list(d, all)
 	if err != nil {
 		return 0
+	}
+	if !all && len(l.future) == 0 && !s.overBounds(l.files, 1) {
+		for _, n := range l.bad {
+			d.Remove(n)
+		}
+		return 0
+	}
+	if !all {
+		if l, err = s.list(d, true); err != nil {
+			return 0
+		}
 	}
 	for _, n := range l.bad {
 		d.Remove(n)
@@ -289,14 +335,18 @@ func (s *Spool) trim(d *store.Dir) int {
 			dropped++
 		}
 	}
+	if !s.overBounds(l.files, 1) {
+		return dropped
+	}
 	now := s.now()
 	var total int64
 	for _, f := range l.files {
 		total += f.Size
 	}
+	target := int64(float64(s.MaxBytes) * lowWater)
 	for _, f := range l.files {
 		tooOld := s.MaxAge > 0 && now.Sub(f.Time) > s.MaxAge
-		tooBig := s.MaxBytes > 0 && total > s.MaxBytes
+		tooBig := s.MaxBytes > 0 && total > target
 		if !tooOld && !tooBig {
 			break
 		}
@@ -306,6 +356,22 @@ func (s *Spool) trim(d *store.Dir) int {
 		total -= f.Size
 	}
 	return dropped
+}
+
+// overBounds reports whether files (oldest first) exceed share of MaxBytes
+// or hold one older than MaxAge.
+func (s *Spool) overBounds(files []Entry, share float64) bool {
+	if len(files) == 0 {
+		return false
+	}
+	if s.MaxAge > 0 && s.now().Sub(files[0].Time) > s.MaxAge {
+		return true
+	}
+	var total int64
+	for _, f := range files {
+		total += f.Size
+	}
+	return s.MaxBytes > 0 && total > int64(float64(s.MaxBytes)*share)
 }
 
 // Clear removes every pending invocation ("telemetry disable").
@@ -320,7 +386,7 @@ func (s *Spool) Clear() error {
 	defer d.Close()
 	var errs []error
 	for range 64 { // each pass sees at most MaxEntries entries
-		l, err := s.list(d)
+		l, err := s.list(d, true)
 		if err != nil {
 			return err
 		}

@@ -56,17 +56,18 @@ func TestWriteReadTrim(t *testing.T) {
 		t.Fatalf("oldest first: %v %v", rs, err)
 	}
 
-	// Size cap: the oldest go first.
+	// Size cap: the oldest go first, down to 90% of the cap (3 files' worth
+	// here: 2 are left).
 	sp.MaxBytes = 3 * files[0].Size
-	if n := sp.Trim(); n != 2 {
+	if n := sp.Trim(); n != 3 {
 		t.Fatalf("trimmed %d for size", n)
 	}
 	files, _ = sp.Files()
-	if rs, _ := Read(files[0].Path); rs[0].ScopeSpans[0].Spans[0].Name != "span2" {
+	if rs, _ := Read(files[0].Path); rs[0].ScopeSpans[0].Spans[0].Name != "span3" {
 		t.Fatal("size cap did not drop the oldest")
 	}
 	// Age cap.
-	sp.MaxBytes, sp.MaxAge = DefaultMaxBytes, 1500*time.Millisecond
+	sp.MaxBytes, sp.MaxAge = DefaultMaxBytes, 500*time.Millisecond
 	if n := sp.Trim(); n != 1 {
 		t.Fatalf("trimmed %d for age", n)
 	}

@@ -213,28 +213,29 @@ func (d *Dir) ReplaceOpen(name string, prepare func(*os.File) error) (*os.File, 
 // Remove removes name: a link itself, never what it points to.
 func (d *Dir) Remove(name string) error { return d.root.Remove(name) }
 
-// ReadDir lists at most max entries (max <= 0: all), in directory order,
-// reporting whether there were more. A directory stuffed with foreign
-// files costs a bounded read.
-func (d *Dir) ReadDir(max int) ([]fs.DirEntry, bool, error) {
+// ReadNames lists the names of at most max entries (max <= 0: all), in
+// directory order, reporting whether there were more. A directory stuffed
+// with foreign files costs a bounded read, and no stat per entry (an
+// os.Root's ReadDir stats every entry).
+func (d *Dir) ReadNames(max int) ([]string, bool, error) {
 	f, err := d.root.Open(".")
 	if err != nil {
 		return nil, false, fmt.Errorf("store: %w", err)
 	}
 	defer f.Close()
 	if max <= 0 {
-		des, err := f.ReadDir(-1)
-		return des, false, err
+		names, err := f.Readdirnames(-1)
+		return names, false, err
 	}
-	des, err := f.ReadDir(max)
+	names, err := f.Readdirnames(max)
 	if errors.Is(err, io.EOF) {
-		return des, false, nil
+		return names, false, nil
 	}
 	if err != nil {
-		return des, false, err
+		return names, false, err
 	}
-	more, _ := f.ReadDir(1)
-	return des, len(more) > 0, nil
+	more, _ := f.Readdirnames(1)
+	return names, len(more) > 0, nil
 }
 
 // PutOptions say how Put makes a file.
@@ -311,15 +312,46 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// ReadFile reads the file at path: see [Dir.Open] for what is refused. A
-// missing directory or file is an error matching fs.ErrNotExist.
+// ReadFile reads the file at path with the checks of [Dir.Open], on the
+// directory and the file by path (no handle is kept: the reads on a
+// command's path are a few syscalls). A missing directory or file is an
+// error matching fs.ErrNotExist.
 func ReadFile(path string, max int64) ([]byte, error) {
-	d, err := OpenDir(filepath.Dir(path), false)
-	if err != nil {
+	if err := CheckDir(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
-	defer d.Close()
-	return d.ReadFile(filepath.Base(path), max)
+	f, err := os.OpenFile(path, os.O_RDONLY|oNonblock|oNofollow, 0)
+	if err != nil {
+		if lfi, lerr := os.Lstat(path); lerr == nil && lfi.Mode()&fs.ModeSymlink != 0 {
+			return nil, unsafe(path, "symbolic link")
+		}
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := checkFile(path, fi, max); err != nil {
+		return nil, err
+	}
+	return readAll(f, fi.Size(), max)
+}
+
+// CheckDir checks the directory at path as OpenDir does, without opening
+// it: for a directory only read from, or holding another that is opened.
+func CheckDir(path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if !fi.IsDir() {
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return unsafe(path, "directory is a symbolic link")
+		}
+		return fmt.Errorf("store: %s: not a directory", filepath.Base(path))
+	}
+	return checkDirOwner(path, fi)
 }
 
 // Put writes the file at path with [Dir.Put], creating its directory.

@@ -133,6 +133,9 @@ func MarkNoticeShown(d Dirs, now time.Time) error {
 // into place, which fails if another process got there first; the loser
 // then reads the winner's file, so concurrent first runs agree on one value.
 func readOrCreate(dir, name string, make func() []byte) ([]byte, error) {
+	if b, err := ReadFile(filepath.Join(dir, name), MaxStateFile); err == nil && len(b) > 0 || err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return b, err
+	}
 	d, err := OpenDir(dir, true)
 	if err != nil {
 		return nil, err

@@ -18,7 +18,9 @@ func BenchmarkWriteFullSpool(b *testing.B) {
 	for i := range 1000 {
 		sp.Write(data, fmt.Sprint("fill", i))
 	}
-	for b.Loop() {
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
 		sp.Write(data, "bench")
 	}
 }
@@ -30,7 +32,8 @@ func BenchmarkWriteEmptySpool(b *testing.B) {
 	os.Chmod(d, 0o700)
 	sp := New(d)
 	data := make([]byte, 1100)
-	for b.Loop() {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
 		p, _ := sp.Write(data, "bench")
 		sp.Remove([]Entry{{Name: filepath.Base(p)}})
 	}

@@ -119,8 +119,11 @@ $(TOOLS)/telemetrygen:
 demo-test: collector jaeger clusterctl usage-report
 	DEMO_ASSERT=1 scripts/demo.sh
 
+# What carrying otelcli costs (binary, start-up, in process), then whole-
+# process timings against healthy, refusing and hung backends and back to
+# back (hyperfine: apt-get install hyperfine).
 bench: clusterctl
-	$(GO) test -run '^$$' -bench . -benchmem ./otelcli ./processors
+	scripts/cost.sh
 	scripts/bench.sh
 
 generate:

@@ -1,6 +1,7 @@
 package otelcli
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -18,5 +19,16 @@ func TestOTelPlaceholdersRecognised(t *testing.T) {
 	}
 	if errorString.String() != "*errors.errorString" {
 		t.Errorf("errors.New's type is %s", errorString)
+	}
+}
+
+func TestIDGenerator(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		tid, sid := idGenerator{}.NewIDs(context.Background())
+		if !tid.IsValid() || !sid.IsValid() || seen[tid.String()] {
+			t.Fatalf("ids %s %s", tid, sid)
+		}
+		seen[tid.String()] = true
 	}
 }

@@ -40,6 +40,7 @@ type session struct {
 	stderr io.Writer
 	execID string
 	preset map[string]bool
+	stamp  string // of the settings file when the run started
 
 	consent *processors.ConsentSwitch
 	policy  *processors.Policy
@@ -77,6 +78,7 @@ func newSession(r *Run, execID string) (*session, error) {
 		cfg: c, root: r.root, names: r.names, dirs: r.dirs, logf: r.logf, stderr: r.stderr(),
 		execID: execID, spool: sp, start: time.Now(), stopSignals: func() {},
 		preset: presetFlags(r.root),
+		stamp:  store.SettingsStamp(r.dirs),
 	}
 	// The key is read (or created) only when a hashed value is sent.
 	key := sync.OnceValue(func() []byte {
@@ -107,6 +109,7 @@ func newSession(r *Run, execID string) (*session, error) {
 	quietOTel(s.logf)
 	s.tp = sdktrace.NewTracerProvider(
 		sdktrace.WithResource(newResource(c, installID, execID)),
+		sdktrace.WithIDGenerator(idGenerator{}),
 		sdktrace.WithSampler(processors.ConsentSampler(s.consent, sdktrace.AlwaysSample())),
 		sdktrace.WithSpanProcessor(processors.NewConsentGate(s.consent,
 			processors.NewAllowlistFromPolicy(s.buf, s.policy))),
@@ -225,7 +228,7 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 		if cmd == nil {
 			cmd = s.runningCommand()
 		}
-		if isTelemetryCommand(cmd) || isTelemetryCommand(s.runningCommand()) || !s.stillConsented() {
+		if isTelemetryCommand(cmd) || isTelemetryCommand(s.runningCommand()) || s.turnedOff() {
 			// The telemetry commands never report themselves: "disable" must
 			// not send, and the others are about telemetry, not usage. Nor
 			// does a run during which telemetry was turned off: the
@@ -257,6 +260,19 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 		s.span.End()
 		s.flush(kind == ErrTypeInterrupted)
 	})
+}
+
+// turnedOff asks the persisted choices again, at the end: the author's
+// sources (the command that just ran may have been the one that changed
+// them), and otelcli's own setting if its file changed since the start (an
+// alias that ran "telemetry disable", another terminal).
+func (s *session) turnedOff() bool {
+	for _, c := range s.cfg.consents {
+		if enabled, decided := c.f(); decided && !enabled {
+			return true
+		}
+	}
+	return store.SettingsStamp(s.dirs) != s.stamp && !s.stillConsented()
 }
 
 // failureAttributes say how a command failed: error.type (kind when the

@@ -13,3 +13,6 @@ const (
 
 func checkDirOwner(string, fs.FileInfo) error  { return nil }
 func checkFileOwner(string, fs.FileInfo) error { return nil }
+
+// fileID is not known here: size and time tell a rewritten file.
+func fileID(fs.FileInfo) uint64 { return 0 }

@@ -41,3 +41,11 @@ func checkFileOwner(name string, fi fs.FileInfo) error {
 	}
 	return nil
 }
+
+// fileID is the file's inode: a file replaced by rename has a new one.
+func fileID(fi fs.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Ino)
+	}
+	return 0
+}

@@ -75,6 +75,18 @@ func ReadSettings(d Dirs) (Settings, error) {
 	return s, nil
 }
 
+// SettingsStamp identifies the settings file as it is now (its inode, size
+// and modification time, "" when there is none), so that a long run can
+// tell whether "telemetry disable" happened meanwhile without reading it
+// again.
+func SettingsStamp(d Dirs) string {
+	fi, err := os.Lstat(filepath.Join(d.Config, settingsFile))
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprint(fileID(fi), fi.Size(), fi.ModTime().UnixNano())
+}
+
 // WriteSettings persists s atomically.
 func WriteSettings(d Dirs, s Settings) error {
 	b, err := json.MarshalIndent(s, "", "  ")

@@ -1,0 +1,11 @@
+//go:build notelemetry
+
+package main
+
+import "os"
+
+func main() {
+	if err := newRoot().Execute(); err != nil {
+		os.Exit(1)
+	}
+}

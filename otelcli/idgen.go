@@ -1,0 +1,42 @@
+package otelcli
+
+import (
+	"context"
+	"math/rand/v2"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// idGenerator makes trace and span ids from math/rand/v2's generator, which
+// the runtime seeds from the system's randomness: the SDK's default seeds a
+// generator of its own with a system call on every provider, which a CLI
+// pays on every run for the one or few spans it makes.
+type idGenerator struct{}
+
+var _ sdktrace.IDGenerator = idGenerator{}
+
+func (idGenerator) NewIDs(context.Context) (trace.TraceID, trace.SpanID) {
+	var tid trace.TraceID
+	for !tid.IsValid() {
+		putUint64(tid[:8], rand.Uint64())
+		putUint64(tid[8:], rand.Uint64())
+	}
+	return tid, newSpanID()
+}
+
+func (idGenerator) NewSpanID(context.Context, trace.TraceID) trace.SpanID { return newSpanID() }
+
+func newSpanID() trace.SpanID {
+	var sid trace.SpanID
+	for !sid.IsValid() {
+		putUint64(sid[:], rand.Uint64())
+	}
+	return sid
+}
+
+func putUint64(b []byte, v uint64) {
+	for i := range 8 {
+		b[i] = byte(v >> (8 * i))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.opentelemetry.io/otel/attribute"
@@ -101,3 +102,58 @@ func ExampleWithErrorCode() {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// A CLI that prints its own errors and chooses its own exit codes (as gh
+// does after ExecuteC) keeps doing so; the span records the code it exits
+// with.
+func ExampleNew() {
+	os.Setenv("DO_NOT_TRACK", "1") // this example must not write to your home directory
+	defer os.Unsetenv("DO_NOT_TRACK")
+	root := newRootCmd()
+	root.SilenceErrors = true
+	root.SetArgs([]string{"deploy"})
+
+	run := otelcli.New(root, otelcli.WithServiceName("clusterctl"), otelcli.WithTelemetryCommand())
+	cmd, err := run.ExecuteContextC(context.Background())
+	code := 0
+	if err != nil {
+		fmt.Printf("%s: %v\n", cmd.Name(), err) // the CLI's own message
+		code = 4                                // the CLI's own exit code
+	}
+	run.End(code)
+	fmt.Println("exit code", code)
+	// Output:
+	// clusterctl: unknown command "deploy" for "clusterctl"
+	// exit code 4
+}
+
+// The first line of main: the background uploader is this binary started
+// again, and must do nothing else main does.
+func ExampleIsUploader() {
+	if otelcli.IsUploader() {
+		os.Exit(otelcli.RunUploader(otelcli.WithServiceName("clusterctl")))
+	}
+	fmt.Println("the CLI runs")
+	// Output: the CLI runs
+}
+
+// A long-running command reports its usage every period while it runs.
+func ExampleReportEvery() {
+	root := &cobra.Command{Use: "clusterctl"}
+	var requests int
+	root.AddCommand(&cobra.Command{Use: "serve", Run: func(cmd *cobra.Command, _ []string) {
+		stop := otelcli.ReportEvery(cmd.Context(), time.Hour, func() []attribute.KeyValue {
+			return []attribute.KeyValue{attribute.Int("clusterctl.requests.served", requests)}
+		})
+		defer stop()
+		requests++ // … serve until interrupted
+		fmt.Fprintln(cmd.OutOrStdout(), "served", requests)
+	}})
+	os.Setenv("DO_NOT_TRACK", "1") // this example must not write to your home directory
+	defer os.Unsetenv("DO_NOT_TRACK")
+	root.SetArgs([]string{"serve"})
+	otelcli.Execute(root, otelcli.WithFields(processors.Field{
+		Key: "clusterctl.requests.served", Type: attribute.INT64, Class: processors.Usage, Purpose: "how much a server is used",
+	}))
+	// Output: served 1
+}

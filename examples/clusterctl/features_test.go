@@ -288,3 +288,23 @@ func TestIdentifiedMode(t *testing.T) {
 	u.run(instrumented, "__otelcli_upload")
 	_ = rcv
 }
+
+// A flag the CLI fills in from its settings is not one the user typed: only
+// the flags on the command line are reported.
+func TestFlagsFromSettingsNotReported(t *testing.T) {
+	u := newUser(t, true, "CLUSTERCTL_TELEMETRY_DELIVERY=none")
+	p := newUser(t, true)
+	for _, v := range []*user{u, p} {
+		v.run(map[*user]string{u: instrumented, p: plain}[v], "config", "set", "output", "json")
+	}
+	if got, want := u.run(instrumented, "cluster", "list"), p.run(plain, "cluster", "list"); got != want || got.stdout != "[]\n" {
+		t.Fatalf("instrumented %+v, plain %+v", got, want)
+	}
+	if show := u.run(instrumented, "telemetry", "show").stdout; strings.Contains(show, `"output"`) || !strings.Contains(show, `"clusterctl cluster list"`) {
+		t.Fatalf("a flag set from the settings was reported:\n%s", show)
+	}
+	u.run(instrumented, "cluster", "list", "-o", "table")
+	if show := u.run(instrumented, "telemetry", "show").stdout; !regexp.MustCompile(`"cli.command.flags": \[\s*"output"\s*\]`).MatchString(show) {
+		t.Fatalf("the typed flag was not reported:\n%s", show)
+	}
+}

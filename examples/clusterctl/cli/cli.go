@@ -142,6 +142,19 @@ func NewRoot(version string, hooks Hooks) *cobra.Command {
 		},
 	}
 	list.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	// The default output comes from the user's settings (`config set output
+	// json`), filled in as many CLIs do: by setting the flag, unless the
+	// command line did.
+	list.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		if cmd.Flags().Changed("output") {
+			return nil
+		}
+		c, err := LoadConfig()
+		if err != nil || c.Output == "" {
+			return err
+		}
+		return cmd.Flags().Set("output", c.Output)
+	}
 
 	del := &cobra.Command{
 		Use:     "delete NAME",

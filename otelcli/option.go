@@ -134,8 +134,10 @@ func WithEnableFlag(name string) Option {
 // "enable_telemetry": false), so that every user who opted out before the CLI
 // moved to otelcli stays opted out. f reports the choice and whether the user
 // made one; source names it in `telemetry status` ("config file"). It is
-// called only when no variable or flag decided. Any source that says off
-// wins: a user who runs `telemetry disable` is off whatever f says.
+// called when no variable or flag decided, and again at the end of a
+// recorded run, so that the run of the CLI's own `config set
+// telemetry_enabled false` is not sent. Any source that says off wins: a
+// user who runs `telemetry disable` is off whatever f says.
 func WithConsent(source string, f func() (enabled, decided bool)) Option {
 	return optionFunc(func(c *config) { c.consents = append(c.consents, consentSource{name: source, f: f}) })
 }

@@ -67,8 +67,13 @@ type session struct {
 func newSession(r *Run, execID string) (*session, error) {
 	c := r.cfg
 	sp := c.newSpool(r.dirs)
-	if err := sp.Ensure(); err != nil {
-		return nil, err
+	if c.exporter == nil {
+		// An unwritable spool means telemetry is off for the run: found
+		// out now, before anything is recorded. An author's exporter needs
+		// no spool.
+		if err := sp.Ensure(); err != nil {
+			return nil, err
+		}
 	}
 	installID, err := store.InstallID(r.dirs)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -19,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cli-telemetry/otelcli/internal/e2e"
+
 	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
@@ -29,18 +30,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	instrumented = filepath.Join(dir, "clusterctl")
-	plain = filepath.Join(dir, "clusterctl-plain")
-	args := []string{"build"}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	for _, b := range []struct{ out, tags string }{{instrumented, ""}, {plain, "notelemetry"}} {
-		cmd := exec.Command("go", append(args, "-tags="+b.tags, "-o", b.out, ".")...)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			panic(fmt.Sprintf("build %s: %v", b.out, err))
-		}
+	if instrumented, plain, err = e2e.BuildPair(dir, "clusterctl", raceEnabled); err != nil {
+		panic(err)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -138,7 +129,7 @@ func (u *user) stopOneUploader() {
 		return
 	}
 	defer f.Close()
-	waitFor(10*time.Second, func() bool {
+	e2e.WaitFor(10*time.Second, func() bool {
 		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
 			return false
 		}
@@ -163,7 +154,7 @@ func startReceiver(t *testing.T, addr string) *receiver {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	l := listen(t, addr)
+	l := e2e.Listen(t, addr)
 	r := &receiver{addr: l.Addr().String(), ids: map[string]int{}}
 	r.srv = &http.Server{
 		Handler: http.HandlerFunc(r.handle),
@@ -216,54 +207,9 @@ func (r *receiver) bytes() []byte {
 	return bytes.Join(r.raw, nil)
 }
 
-// waitFor polls cond for up to d.
-func waitFor(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return true
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return cond()
-}
-
 // hungListener accepts connections and never answers.
 func hungListener(t *testing.T, addr string) (net.Listener, *atomic.Int64) {
 	t.Helper()
-	l := listen(t, addr)
-	accepted := &atomic.Int64{}
-	go func() {
-		var conns []net.Conn
-		defer func() {
-			for _, c := range conns {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			conns = append(conns, c)
-		}
-	}()
-	return l, accepted
-}
-
-// listen binds addr on loopback, retrying for a while: the tests take a
-// port back from a server they just stopped.
-func listen(t *testing.T, addr string) net.Listener {
-	t.Helper()
-	var l net.Listener
-	var err error
-	for range 50 {
-		if l, err = net.Listen("tcp", addr); err == nil {
-			return l
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatal(err)
-	return nil
+	l := e2e.Listen(t, addr)
+	return l, e2e.Hang(l)
 }

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cli-telemetry/otelcli/internal/e2e"
 )
 
 // session is what a user types in a sitting, the same for both builds.
@@ -48,7 +50,7 @@ func TestSameOutputAsUninstrumented(t *testing.T) {
 			t.Errorf("clusterctl %s:\ninstrumented: %+v\nplain:        %+v", strings.Join(args, " "), got, want)
 		}
 	}
-	if !waitFor(60*time.Second, func() bool { return rcv.invocations() >= 13 }) {
+	if !e2e.WaitFor(60*time.Second, func() bool { return rcv.invocations() >= 13 }) {
 		t.Fatalf("backend got %d invocations", rcv.invocations())
 	}
 }
@@ -111,7 +113,7 @@ func TestCanariesNeverLeave(t *testing.T) {
 	for _, args := range invocations {
 		u.run(instrumented, args...)
 	}
-	if !waitFor(60*time.Second, func() bool { return rcv.invocations() == len(invocations) }) {
+	if !e2e.WaitFor(60*time.Second, func() bool { return rcv.invocations() == len(invocations) }) {
 		t.Fatalf("backend got %d of %d invocations", rcv.invocations(), len(invocations))
 	}
 	wire := string(rcv.bytes())
@@ -180,7 +182,7 @@ func TestDeliveryThroughOutage(t *testing.T) {
 	rcv := startReceiver(t, addr)
 	up := time.Now()
 	phase(6)
-	if !waitFor(30*time.Second, func() bool { return rcv.invocations() == runs }) {
+	if !e2e.WaitFor(30*time.Second, func() bool { return rcv.invocations() == runs }) {
 		t.Fatalf("%d of %d runs arrived within 30s of the backend coming back", rcv.invocations(), runs)
 	}
 	t.Logf("all %d runs delivered %s after the backend came back", runs, time.Since(up).Round(time.Millisecond))
@@ -247,7 +249,7 @@ func TestKilledUploader(t *testing.T) {
 	for range 3 {
 		u.run(instrumented, "cluster", "list")
 	}
-	if !waitFor(10*time.Second, func() bool { return accepted.Load() > 0 }) {
+	if !e2e.WaitFor(10*time.Second, func() bool { return accepted.Load() > 0 }) {
 		t.Fatal("the uploader never connected")
 	}
 	u.stopUploader()
@@ -258,7 +260,7 @@ func TestKilledUploader(t *testing.T) {
 	rcv := startReceiver(t, addr)
 	// Another run's uploader may have started meanwhile and be backing off:
 	// stop whichever holds the lock, then drain.
-	if !waitFor(30*time.Second, func() bool {
+	if !e2e.WaitFor(30*time.Second, func() bool {
 		u.stopUploader()
 		u.run(instrumented, "__otelcli_upload")
 		return rcv.invocations() == 3
@@ -283,12 +285,12 @@ func TestInterrupt(t *testing.T) {
 			for _, bin := range []string{plain, instrumented} {
 				cmd := exec.Command(bin, "cluster", "create", "--provider", "AWS", "--region", "US_EAST_1", "--name", fmt.Sprint("w", bin == plain), "--wait", "30s")
 				cmd.Env = u.env
-				out := &syncBuffer{}
+				out := &e2e.SyncBuffer{}
 				cmd.Stdout = out
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
-				if !waitFor(10*time.Second, func() bool { return strings.Contains(out.String(), "Waiting") }) {
+				if !e2e.WaitFor(10*time.Second, func() bool { return strings.Contains(out.String(), "Waiting") }) {
 					cmd.Process.Kill()
 					t.Fatal("command did not start waiting")
 				}
@@ -307,28 +309,11 @@ func TestInterrupt(t *testing.T) {
 				t.Fatalf("interrupted run not recorded:\n%s", r.stdout)
 			}
 			// The uploader started on the way out delivers it.
-			if !waitFor(20*time.Second, func() bool { return strings.Contains(string(rcv.bytes()), "interrupted") }) {
+			if !e2e.WaitFor(20*time.Second, func() bool { return strings.Contains(string(rcv.bytes()), "interrupted") }) {
 				t.Fatal("the interrupted run was not delivered")
 			}
 		})
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func withoutTelemetryCommand(s string) string {

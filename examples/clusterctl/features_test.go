@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cli-telemetry/otelcli/internal/e2e"
+
 	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
@@ -107,7 +109,7 @@ func TestOwnConsentSettingAndFlag(t *testing.T) {
 // serving is a `clusterctl serve` process and what it printed.
 type serving struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *e2e.SyncBuffer
 	addr string
 }
 
@@ -116,7 +118,7 @@ func startServe(t *testing.T, u *user, bin string, args ...string) *serving {
 	cmd := exec.Command(bin, append([]string{"serve", "--port", "0"}, args...)...)
 	cmd.Env = u.env
 	cmd.Dir = u.home
-	out := &syncBuffer{}
+	out := &e2e.SyncBuffer{}
 	pr, pw := io.Pipe()
 	cmd.Stdout = pw
 	if err := cmd.Start(); err != nil {
@@ -198,7 +200,7 @@ func TestServeSnapshots(t *testing.T) {
 		}
 		return out
 	}
-	if !waitFor(30*time.Second, func() bool { return len(snapshots()) >= 3 }) {
+	if !e2e.WaitFor(30*time.Second, func() bool { return len(snapshots()) >= 3 }) {
 		t.Fatalf("%d snapshots arrived while serving", len(snapshots()))
 	}
 	first := snapshots()[0]
@@ -244,7 +246,7 @@ func TestServerFacts(t *testing.T) {
 	if r := u.run(instrumented, "server", "info", "--url", "http://"+s.addr); r.code != 0 {
 		t.Fatalf("%+v", r)
 	}
-	if !waitFor(30*time.Second, func() bool { return rcv.invocations() == 1 }) {
+	if !e2e.WaitFor(30*time.Second, func() bool { return rcv.invocations() == 1 }) {
 		t.Fatal("not delivered")
 	}
 	sp := rcv.spans(t)[0]

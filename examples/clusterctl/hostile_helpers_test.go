@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cli-telemetry/otelcli/internal/e2e"
+
 	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
@@ -39,7 +41,7 @@ func (u *user) spoolDir() string { return filepath.Join(u.cacheDir(), "spool") }
 // lock, without killing it.
 func (u *user) waitUploaderGone(d time.Duration) bool {
 	path := filepath.Join(u.cacheDir(), "upload.lock")
-	return waitFor(d, func() bool {
+	return e2e.WaitFor(d, func() bool {
 		f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 		if err != nil {
 			return true
@@ -57,7 +59,7 @@ func (u *user) waitUploaderGone(d time.Duration) bool {
 // (its pid is in the lock file) and let it go.
 func (u *user) waitUploaderRan(d time.Duration) bool {
 	path := filepath.Join(u.cacheDir(), "upload.lock")
-	return waitFor(d, func() bool {
+	return e2e.WaitFor(d, func() bool {
 		// Never blocking: a FIFO may sit there.
 		f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 		if err != nil {
@@ -128,7 +130,7 @@ type backend struct {
 
 func startBackend(t *testing.T, h http.HandlerFunc) *backend {
 	t.Helper()
-	l := listen(t, "127.0.0.1:0")
+	l := e2e.Listen(t, "127.0.0.1:0")
 	b := &backend{addr: l.Addr().String()}
 	b.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cli-telemetry/otelcli/internal/e2e"
+
 	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
@@ -88,7 +90,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 			u := newUser(t, true, "OTEL_EXPORTER_OTLP_ENDPOINT="+redirector.url(),
 				"OTEL_EXPORTER_OTLP_HEADERS=x-api-key=secret", "OTELCLI_UPLOAD_LIFETIME=2s")
 			u.runBounded(target(), nil, "cluster", "list")
-			if !waitFor(15*time.Second, func() bool { return redirector.requests() > 0 }) {
+			if !e2e.WaitFor(15*time.Second, func() bool { return redirector.requests() > 0 }) {
 				t.Fatal("the uploader never tried")
 			}
 			u.waitUploaderRan(15 * time.Second)
@@ -216,7 +218,7 @@ func TestLinksAndSpecialFiles(t *testing.T) {
 				t.Fatalf("instrumented %+v\nplain        %+v", got.runResult, want)
 			}
 			if c.delivers {
-				if !waitFor(20*time.Second, func() bool { return rcv.invocations() == 1 }) {
+				if !e2e.WaitFor(20*time.Second, func() bool { return rcv.invocations() == 1 }) {
 					t.Fatal("the run was not delivered")
 				}
 				// Whatever the uploader made of it, it ends.
@@ -273,7 +275,7 @@ func TestUploaderReappliesThePolicy(t *testing.T) {
 	plantInvocation(t, u, time.Now().Add(-time.Minute), nil) // does not decode to anything
 	os.WriteFile(filepath.Join(u.spoolDir(), fmt.Sprintf("%020d-4-junk.pb", time.Now().UnixNano())), []byte("\xff\xff\xff\x07"), 0o600)
 	u.runBounded(target(), nil, "cluster", "list")
-	if !waitFor(20*time.Second, func() bool { return rcv.invocations() == 2 }) {
+	if !e2e.WaitFor(20*time.Second, func() bool { return rcv.invocations() == 2 }) {
 		t.Fatalf("%d invocations delivered", rcv.invocations())
 	}
 	wire := string(rcv.bytes())
@@ -296,7 +298,7 @@ func TestFutureClocks(t *testing.T) {
 		os.MkdirAll(u.cacheDir(), 0o700)
 		os.WriteFile(filepath.Join(u.cacheDir(), "upload-state.json"), []byte(`{"next_attempt":"2099-01-01T00:00:00Z","failures":9}`), 0o600)
 		u.runBounded(target(), nil, "cluster", "list")
-		if !waitFor(20*time.Second, func() bool { return rcv.invocations() == 1 }) {
+		if !e2e.WaitFor(20*time.Second, func() bool { return rcv.invocations() == 1 }) {
 			t.Fatal("delivery stopped until 2099")
 		}
 	})
@@ -324,7 +326,7 @@ func TestStoppedUploader(t *testing.T) {
 	hung, accepted := hungListener(t, addr)
 	u := newUser(t, true, "OTEL_EXPORTER_OTLP_ENDPOINT=http://"+addr, "OTEL_EXPORTER_OTLP_TIMEOUT=60000", "OTELCLI_UPLOAD_LIFETIME=2s")
 	u.runBounded(target(), nil, "cluster", "list")
-	if !waitFor(10*time.Second, func() bool { return accepted.Load() > 0 }) {
+	if !e2e.WaitFor(10*time.Second, func() bool { return accepted.Load() > 0 }) {
 		t.Fatal("the uploader never connected")
 	}
 	b, _ := os.ReadFile(filepath.Join(u.cacheDir(), "upload.lock"))
@@ -339,7 +341,7 @@ func TestStoppedUploader(t *testing.T) {
 	rcv := startReceiver(t, addr)
 	// Past the stopped uploader's lifetime (and the grace), a run starts a
 	// new uploader that delivers everything.
-	ok := waitFor(40*time.Second, func() bool {
+	ok := e2e.WaitFor(40*time.Second, func() bool {
 		u.runEnv(target(), nil, "cluster", "list")
 		time.Sleep(time.Second)
 		return rcv.invocations() >= 2
@@ -349,7 +351,7 @@ func TestStoppedUploader(t *testing.T) {
 	}
 	// The stopped one resumes: it must stop, not send again.
 	syscall.Kill(pid, syscall.SIGCONT)
-	gone := waitFor(20*time.Second, func() bool { return syscall.Kill(pid, 0) != nil || isZombie(pid) })
+	gone := e2e.WaitFor(20*time.Second, func() bool { return syscall.Kill(pid, 0) != nil || isZombie(pid) })
 	if !gone {
 		t.Fatal("the resumed uploader went on")
 	}
@@ -402,7 +404,7 @@ func TestMalformedEndpoint(t *testing.T) {
 func startBackendAt(t *testing.T, addr string) *backend {
 	b := startBackend(t, func(w http.ResponseWriter, r *http.Request) {})
 	b.srv.Close()
-	l := listen(t, addr)
+	l := e2e.Listen(t, addr)
 	b.addr = l.Addr().String()
 	b.srv = &http.Server{Handler: b.srv.Handler}
 	go b.srv.Serve(l)
@@ -420,7 +422,7 @@ func TestCredentialsInEndpointURL(t *testing.T) {
 	})
 	u := newUser(t, true, "OTEL_EXPORTER_OTLP_ENDPOINT=http://alice:s3cret@"+be.addr, "OTELCLI_UPLOAD_LIFETIME=3s")
 	u.runBounded(target(), nil, "cluster", "list")
-	if !waitFor(15*time.Second, func() bool { return be.requests() > 0 }) {
+	if !e2e.WaitFor(15*time.Second, func() bool { return be.requests() > 0 }) {
 		t.Fatal("nothing sent")
 	}
 	req, _ := http.NewRequest("GET", "/", nil)

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cli-telemetry/otelcli/internal/e2e"
+
 	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
@@ -33,18 +34,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	instrumented = filepath.Join(dir, "forge")
-	plain = filepath.Join(dir, "forge-plain")
-	args := []string{"build"}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	for _, b := range []struct{ out, tags string }{{instrumented, ""}, {plain, "notelemetry"}} {
-		cmd := exec.Command("go", append(args, "-tags="+b.tags, "-o", b.out, ".")...)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			panic(fmt.Sprintf("build %s: %v", b.out, err))
-		}
+	if instrumented, plain, err = e2e.BuildPair(dir, "forge", raceEnabled); err != nil {
+		panic(err)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -206,7 +197,7 @@ func (u *user) lastSpan() (name string, attrs map[string]any) {
 // stopUploader ends every background uploader the test's runs started, so
 // that every process a test starts stops with it.
 func (u *user) stopUploader() {
-	waitFor(10*time.Second, func() bool {
+	e2e.WaitFor(10*time.Second, func() bool {
 		pids := u.uploaders()
 		for _, pid := range pids {
 			syscall.Kill(pid, syscall.SIGKILL)
@@ -218,7 +209,7 @@ func (u *user) stopUploader() {
 // waitUploaderDone waits until every uploader the user's runs started has
 // exited by itself.
 func (u *user) waitUploaderDone(d time.Duration) bool {
-	return waitFor(d, func() bool { return len(u.uploaders()) == 0 })
+	return e2e.WaitFor(d, func() bool { return len(u.uploaders()) == 0 })
 }
 
 // uploaders are the live uploader processes of this user: forge started
@@ -263,7 +254,7 @@ type record struct {
 
 func startReceiver(t *testing.T) *receiver {
 	t.Helper()
-	l := listen(t, "127.0.0.1:0")
+	l := e2e.Listen(t, "127.0.0.1:0")
 	r := &receiver{addr: l.Addr().String()}
 	r.srv = &http.Server{Handler: http.HandlerFunc(r.handle)}
 	go r.srv.Serve(l)
@@ -343,27 +334,6 @@ func (r *receiver) bytes() []byte {
 	return bytes.Join(r.raw, nil)
 }
 
-// waitFor polls cond for up to d.
-func waitFor(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return true
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return cond()
-}
-
-func listen(t *testing.T, addr string) net.Listener {
-	t.Helper()
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
 func canary() string {
 	b := make([]byte, 6)
 	rand.Read(b)
@@ -382,22 +352,4 @@ func withoutTelemetryCommand(s string) string {
 		}
 	}
 	return strings.Join(out, "")
-}
-
-// syncBuffer is a bytes buffer safe to read while a process writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

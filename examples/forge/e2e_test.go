@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cli-telemetry/otelcli/internal/e2e"
 )
 
 // step is one invocation of a session.
@@ -114,7 +116,7 @@ func TestSessionSameAsPlain(t *testing.T) {
 		name := "forge " + strings.Join(st.args, " ")
 		if st.only && st.args[1] == "disable" {
 			// disable deletes what is still queued: let it be sent first.
-			if !waitFor(60*time.Second, func() bool { return rcv.count() >= len(recorded) }) {
+			if !e2e.WaitFor(60*time.Second, func() bool { return rcv.count() >= len(recorded) }) {
 				t.Fatalf("backend got %d of %d recorded runs", rcv.count(), len(recorded))
 			}
 		}
@@ -145,7 +147,7 @@ func TestSessionSameAsPlain(t *testing.T) {
 	}
 	t.Logf("%d invocations, %d compared, in %s", len(session), len(session)-countOnly(), time.Since(start).Round(time.Millisecond))
 
-	if !waitFor(60*time.Second, func() bool { return rcv.count() >= len(recorded) }) {
+	if !e2e.WaitFor(60*time.Second, func() bool { return rcv.count() >= len(recorded) }) {
 		t.Fatalf("backend got %d of %d recorded runs", rcv.count(), len(recorded))
 	}
 	on.waitUploaderDone(10 * time.Second)
@@ -280,7 +282,7 @@ func TestCanariesNeverLeave(t *testing.T) {
 	for _, args := range runs {
 		u.run(instrumented, args...)
 	}
-	if !waitFor(60*time.Second, func() bool { return rcv.count() >= len(runs) }) {
+	if !e2e.WaitFor(60*time.Second, func() bool { return rcv.count() >= len(runs) }) {
 		t.Fatalf("backend got %d of %d runs", rcv.count(), len(runs))
 	}
 	u.waitUploaderDone(10 * time.Second)
@@ -320,13 +322,13 @@ func TestStateUnderConfigDir(t *testing.T) {
 	u.run(instrumented, "auth", "login", "--user", "octo")
 	u.run(instrumented, "issue", "list")
 	// (disable deletes what is queued: let it be sent first)
-	if !waitFor(30*time.Second, func() bool { return rcv.count() == 2 }) {
+	if !e2e.WaitFor(30*time.Second, func() bool { return rcv.count() == 2 }) {
 		t.Fatalf("backend got %d of 2 runs", rcv.count())
 	}
 	u.run(instrumented, "telemetry", "disable")
 	u.run(instrumented, "telemetry", "enable")
 	u.run(instrumented, "issue", "list", "--state", "all")
-	if !waitFor(30*time.Second, func() bool { return rcv.count() == 3 }) {
+	if !e2e.WaitFor(30*time.Second, func() bool { return rcv.count() == 3 }) {
 		t.Fatalf("backend got %d of 3 runs", rcv.count())
 	}
 	u.waitUploaderDone(10 * time.Second)
@@ -363,7 +365,7 @@ func TestUploaderRunsNoneOfMain(t *testing.T) {
 		u.run(instrumented, args...)
 		time.Sleep(100 * time.Millisecond) // let uploaders start and run
 	}
-	if !waitFor(30*time.Second, func() bool { return rcv.count() == runs }) {
+	if !e2e.WaitFor(30*time.Second, func() bool { return rcv.count() == runs }) {
 		t.Fatalf("backend got %d of %d runs", rcv.count(), runs)
 	}
 	// Once more, by hand: an uploader run in the foreground.
@@ -374,7 +376,7 @@ func TestUploaderRunsNoneOfMain(t *testing.T) {
 	}
 	// A background uploader may still hold the lock, lingering: it takes
 	// the last run within its poll; the one run by hand then leaves at once.
-	if !waitFor(10*time.Second, func() bool { return rcv.count() == runs+1 }) {
+	if !e2e.WaitFor(10*time.Second, func() bool { return rcv.count() == runs+1 }) {
 		t.Errorf("backend got %d of %d runs", rcv.count(), runs+1)
 	}
 	u.waitUploaderDone(10 * time.Second)
@@ -452,7 +454,7 @@ func (u *user) watch(bin string, presses int, late bool) watched {
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env, cmd.Dir = u.env, u.home
-	out, errb := &syncBuffer{}, &syncBuffer{}
+	out, errb := &e2e.SyncBuffer{}, &e2e.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, errb
 	if err := cmd.Start(); err != nil {
 		u.t.Fatal(err)
@@ -462,13 +464,13 @@ func (u *user) watch(bin string, presses int, late bool) watched {
 		time.Sleep(400 * time.Millisecond)
 		os.Remove(filepath.Join(u.configDir, "watch.lock"))
 	}
-	if !waitFor(10*time.Second, func() bool { return strings.Contains(out.String(), "Watching") }) {
+	if !e2e.WaitFor(10*time.Second, func() bool { return strings.Contains(out.String(), "Watching") }) {
 		u.t.Fatalf("%s: not watching: %s %s", bin, out.String(), errb.String())
 	}
 	time.Sleep(300 * time.Millisecond)
 	cmd.Process.Signal(os.Interrupt)
 	if presses == 2 {
-		if !waitFor(5*time.Second, func() bool { return strings.Contains(errb.String(), "Stopping") }) {
+		if !e2e.WaitFor(5*time.Second, func() bool { return strings.Contains(errb.String(), "Stopping") }) {
 			u.t.Errorf("%s: not stopping after Ctrl-C", bin)
 		}
 		cmd.Process.Signal(os.Interrupt)

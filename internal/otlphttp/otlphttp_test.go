@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cli-telemetry/otelcli/internal/e2e"
+
 	"github.com/cli-telemetry/otelcli/internal/otlp"
 )
 
@@ -180,21 +182,7 @@ func TestEnvTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer hung.Close()
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := hung.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
+	e2e.Hang(hung)
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"} {
 		t.Run(name, func(t *testing.T) {
 			vars := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + hung.Addr().String(), name: "200"}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cli-telemetry/otelcli/internal/e2e"
+
 	"github.com/cli-telemetry/otelcli/internal/otlp"
 	"github.com/cli-telemetry/otelcli/internal/spool"
 	"github.com/cli-telemetry/otelcli/internal/store"
@@ -327,21 +329,7 @@ func TestRefusedAndHung(t *testing.T) {
 	// Hung: accepts, never answers; bounded by OTEL_EXPORTER_OTLP_TIMEOUT.
 	hung, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer hung.Close()
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := hung.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
+	e2e.Hang(hung)
 	cfg, sp, _ = setup(t, "http://"+hung.Addr().String())
 	cfg.Env = func(k string) (string, bool) { return "100", k == "OTEL_EXPORTER_OTLP_TIMEOUT" }
 	fill(t, sp, 1)

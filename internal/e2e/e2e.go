@@ -1,0 +1,107 @@
+// Package e2e holds what the end-to-end tests of the examples and the
+// network tests of the internal packages share: building an example CLI
+// with and without otelcli, loopback listeners (a hung one among them),
+// polling, and a buffer a running process can write to. Only tests import
+// it.
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BuildPair builds the package in the current directory twice into dir:
+// name (instrumented) and name-plain (-tags notelemetry, the same CLI
+// without the library), with -race when the tests run with it.
+func BuildPair(dir, name string, race bool) (instrumented, plain string, err error) {
+	instrumented, plain = filepath.Join(dir, name), filepath.Join(dir, name+"-plain")
+	args := []string{"build"}
+	if race {
+		args = append(args, "-race")
+	}
+	for _, b := range []struct{ out, tags string }{{instrumented, ""}, {plain, "notelemetry"}} {
+		cmd := exec.Command("go", append(args, "-tags="+b.tags, "-o", b.out, ".")...)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			return "", "", fmt.Errorf("build %s: %w", b.out, err)
+		}
+	}
+	return instrumented, plain, nil
+}
+
+// WaitFor polls cond every 50 ms for up to d.
+func WaitFor(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return cond()
+}
+
+// Listen binds addr ("127.0.0.1:0" for any port), retrying for a while: a
+// test may take a port back from a server it just stopped.
+func Listen(t testing.TB, addr string) net.Listener {
+	t.Helper()
+	var l net.Listener
+	var err error
+	for range 50 {
+		if l, err = net.Listen("tcp", addr); err == nil {
+			return l
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal(err)
+	return nil
+}
+
+// Hang accepts connections on l and never answers them, until l is
+// closed; it counts what it accepted.
+func Hang(l net.Listener) *atomic.Int64 {
+	accepted := &atomic.Int64{}
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			held = append(held, c)
+		}
+	}()
+	return accepted
+}
+
+// SyncBuffer is a buffer safe to read while a process writes to it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -25,15 +25,7 @@ import (
 // runC is the New/ExecuteContextC/End form with the CLI's own exit code.
 func runC(t *testing.T, root *cobra.Command, args []string, env map[string]string, code func(error) int, opts ...Option) (*cobra.Command, error, result) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	root.SetArgs(args)
-	all := append([]Option{
-		WithDelivery(DeliveryNone),
-		withLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }),
-		withArgs(args),
-	}, opts...)
+	out, errb, all := prepare(root, args, env, opts)
 	r := New(root, all...)
 	cmd, err := r.ExecuteContextC(context.Background())
 	c := code(err)

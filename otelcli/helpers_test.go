@@ -52,17 +52,24 @@ type result struct {
 // environment the library sees, and spooling only (no uploader process).
 func execute(t *testing.T, root *cobra.Command, args []string, env map[string]string, opts ...Option) result {
 	t.Helper()
-	var out, errb bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errb)
+	out, errb, all := prepare(root, args, env, opts)
+	code := Execute(root, all...)
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// prepare points root's output at buffers and gives it args, and returns
+// the options of a test run: env as the whole environment, args as the
+// process's, spooling only.
+func prepare(root *cobra.Command, args []string, env map[string]string, opts []Option) (out, errb *bytes.Buffer, all []Option) {
+	out, errb = new(bytes.Buffer), new(bytes.Buffer)
+	root.SetOut(out)
+	root.SetErr(errb)
 	root.SetArgs(args)
-	all := append([]Option{
+	return out, errb, append([]Option{
 		WithDelivery(DeliveryNone),
 		withLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }),
 		withArgs(args),
 	}, opts...)
-	code := Execute(root, all...)
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
 
 // spooled returns every span in the spool of app, oldest invocation first.

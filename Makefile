@@ -39,7 +39,7 @@ race:
 # Each fuzz target for a short, bounded time (the seed corpus runs in `unit`).
 FUZZ_TARGETS := ./processors:FuzzRedact ./processors:FuzzRedactEmails ./processors:FuzzRedactURLs \
 	./processors:FuzzRedactIPs ./processors:FuzzRedactSecrets ./processors:FuzzRedactPaths \
-	./processors:FuzzFunctionsOnly ./processors:FuzzAllowlist ./internal/otlp:FuzzUnmarshal
+	./processors:FuzzFunctionsOnly ./processors:FuzzAllowlist ./processors:FuzzKeyedHash ./internal/otlp:FuzzUnmarshal
 fuzz:
 	@for pt in $(FUZZ_TARGETS); do p=$${pt%%:*} t=$${pt#*:}; \
 		echo "fuzz $$p $$t ($(FUZZTIME))"; \

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/cli-telemetry/otelcli/internal/spool"
 	"github.com/cli-telemetry/otelcli/processors"
 )
 
@@ -260,10 +261,13 @@ func TestStateDirs(t *testing.T) {
 		return filepath.Join(own, "config"), filepath.Join(own, "cache"), nil
 	}))
 	execute(t, testTree(), []string{"cluster", "create"}, nil, opts...)
-	for _, f := range []string{"config/telemetry/install-id", "cache/telemetry/last-invocation.pb"} {
+	for _, f := range []string{"config/telemetry/install-id", "cache/telemetry/spool"} {
 		if _, err := os.Stat(filepath.Join(own, f)); err != nil {
 			t.Errorf("%s not under the CLI's dirs", f)
 		}
+	}
+	if files, _ := spool.New(filepath.Join(own, "cache/telemetry/spool")).Files(); len(files) != 1 {
+		t.Errorf("%d invocations spooled under the CLI's dirs, want 1", len(files))
 	}
 	if _, err := os.Stat(filepath.Join(h.cache, "app")); err == nil {
 		t.Error("default cache dir used")

@@ -49,6 +49,9 @@ func readFlags(cmd *cobra.Command, rules map[string]processors.Rule, preset map[
 // presetFlags are the root's flags already set before the command line is
 // parsed: the CLI filled them in itself.
 func presetFlags(root *cobra.Command) map[string]bool {
+	if root.PersistentFlags().NFlag() == 0 && root.Flags().NFlag() == 0 {
+		return nil // the usual case, without a visit
+	}
 	var m map[string]bool
 	mark := func(f *pflag.Flag) {
 		if m == nil {
@@ -66,7 +69,9 @@ func presetFlags(root *cobra.Command) map[string]bool {
 // flags (the allowlist checks them again, and hashes the hashed ones),
 // positional arguments by count.
 func (t *typedFlags) attributes(path, exe string) []attribute.KeyValue {
-	attrs := make([]attribute.KeyValue, 0, 5+len(t.values))
+	// Room for what the session adds: exit code, account, error type,
+	// error chain, suggestions.
+	attrs := make([]attribute.KeyValue, 0, 10+len(t.values))
 	attrs = append(attrs,
 		processors.KeyCommandPath.String(path),
 		semconv.ProcessExecutableNameKey.String(exe),

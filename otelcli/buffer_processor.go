@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -18,6 +19,7 @@ const maxSpans = 512
 // a CLI's spans all end within one process lifetime.
 type bufferProcessor struct {
 	exp sdktrace.SpanExporter
+	res *resource.Resource // the session's, in place of the provider's
 
 	mu       sync.Mutex
 	spans    []sdktrace.ReadOnlySpan
@@ -28,8 +30,8 @@ type bufferProcessor struct {
 
 var _ sdktrace.SpanProcessor = (*bufferProcessor)(nil)
 
-func newBufferProcessor(exp sdktrace.SpanExporter) *bufferProcessor {
-	return &bufferProcessor{exp: exp}
+func newBufferProcessor(exp sdktrace.SpanExporter, res *resource.Resource) *bufferProcessor {
+	return &bufferProcessor{exp: exp, res: res}
 }
 
 // OnStart does nothing: spans are kept once they end.
@@ -58,8 +60,24 @@ func (b *bufferProcessor) ForceFlush(ctx context.Context) error {
 	if len(spans) == 0 {
 		return nil
 	}
+	if b.res != nil {
+		views := make([]withResource, len(spans))
+		for i, s := range spans {
+			views[i] = withResource{ReadOnlySpan: s, res: b.res}
+			spans[i] = &views[i]
+		}
+	}
 	return b.exp.ExportSpans(ctx, spans)
 }
+
+// withResource is a span with the session's resource in place of the
+// provider's.
+type withResource struct {
+	sdktrace.ReadOnlySpan
+	res *resource.Resource
+}
+
+func (s *withResource) Resource() *resource.Resource { return s.res }
 
 // Shutdown exports what is kept; the processor then takes nothing more.
 func (b *bufferProcessor) Shutdown(ctx context.Context) error {

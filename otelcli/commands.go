@@ -35,16 +35,17 @@ func newCommandNames(root *cobra.Command, c *config) *commandNames {
 		}
 		return n
 	}
-	n.snapshot = make([]*cobra.Command, 0, countCommands(root))
-	var walk func(*cobra.Command)
-	walk = func(cmd *cobra.Command) {
-		n.snapshot = append(n.snapshot, cmd)
-		for _, sub := range cmd.Commands() {
-			walk(sub)
-		}
-	}
-	walk(root)
+	n.snapshot = appendCommands(make([]*cobra.Command, 0, countCommands(root)), root)
 	return n
+}
+
+// appendCommands appends c and its subcommands, depth first.
+func appendCommands(to []*cobra.Command, c *cobra.Command) []*cobra.Command {
+	to = append(to, c)
+	for _, sub := range c.Commands() {
+		to = appendCommands(to, sub)
+	}
+	return to
 }
 
 func countCommands(c *cobra.Command) int {
@@ -138,16 +139,14 @@ func CommandPaths(root *cobra.Command) []string {
 // walk and no flag sets.
 func executingCommand(root *cobra.Command) *cobra.Command {
 	var found *cobra.Command
-	var walk func(*cobra.Command)
-	walk = func(c *cobra.Command) {
-		if c.CalledAs() != "" && c.Flags().Parsed() {
+	if root.CalledAs() != "" && root.Flags().Parsed() {
+		found = root
+	}
+	for _, sub := range root.Commands() {
+		if c := executingCommand(sub); c != nil {
 			found = c
 		}
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
 	}
-	walk(root)
 	return found
 }
 

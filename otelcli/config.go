@@ -228,7 +228,8 @@ func (c *config) dirs() (store.Dirs, error) {
 
 // newSpool is the spool in dirs, with the author's bounds.
 func (c *config) newSpool(d store.Dirs) *spool.Spool {
-	sp := spool.New(filepath.Join(d.Cache, "spool"))
+	sp := spool.New(filepath.Join(d.Cache, spoolDir))
+	sp.Last = filepath.Join(d.Cache, lastFile)
 	if c.spoolMaxBytes > 0 {
 		sp.MaxBytes = c.spoolMaxBytes
 	}

@@ -122,7 +122,9 @@ func decideForRun(c *config) (decision, bool) {
 }
 
 func tracesExporterNone(v string) bool {
-	for _, part := range strings.Split(v, ",") {
+	for v != "" {
+		var part string
+		part, v, _ = strings.Cut(v, ",")
 		if strings.EqualFold(strings.TrimSpace(part), "none") {
 			return true
 		}

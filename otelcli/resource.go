@@ -18,8 +18,12 @@ import (
 // newResource describes the system and the program, never the person: no
 // host name, user name, path or command line (sdk/resource's WithProcess
 // would add the command line). It is built by hand, one source a line, from
-// what the run already knows.
-func newResource(c *config, installID, execID string) *resource.Resource {
+// what the run already knows, and passes the policy here, once: the
+// session attaches it to the spans after the allowlist (see
+// bufferProcessor), instead of handing it to the SDK, which would merge it
+// with OTEL_RESOURCE_ATTRIBUTES into a new set for the allowlist to filter
+// into a third.
+func newResource(c *config, p *processors.Policy, installID, execID string) *resource.Resource {
 	attrs := make([]attribute.KeyValue, 0, 20)
 	attrs = append(attrs,
 		semconv.ServiceNameKey.String(c.serviceName),
@@ -50,7 +54,8 @@ func newResource(c *config, installID, execID string) *resource.Resource {
 	if a := detect.Agent(c.lookupEnv); a != "" {
 		attrs = append(attrs, processors.KeyAgent.String(a))
 	}
-	return resource.NewWithAttributes(semconv.SchemaURL, attrs...)
+	kept, _ := p.FilterAttributes(attrs, processors.OnResource)
+	return resource.NewWithAttributes(semconv.SchemaURL, kept...)
 }
 
 // installSource is the channel the executable came through; only the

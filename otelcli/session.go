@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,8 +22,12 @@ import (
 	"github.com/cli-telemetry/otelcli/processors"
 )
 
-// lastFile holds a copy of the last spooled invocation, for "telemetry show".
-const lastFile = "last-invocation.pb"
+// The cache dir holds the spool, and a link to the newest invocation that
+// left it (uploaded), for "telemetry show".
+const (
+	spoolDir = "spool"
+	lastFile = "last-invocation.pb"
+)
 
 // session records one invocation: a tracer provider whose every span passes
 // the consent gate and the allowlist into a buffer, the command span, and
@@ -40,7 +43,7 @@ type session struct {
 	stderr io.Writer
 	execID string
 	preset map[string]bool
-	stamp  string // of the settings file when the run started
+	stamp  store.Stamp // of the settings file when the run started
 
 	consent *processors.ConsentSwitch
 	policy  *processors.Policy
@@ -100,20 +103,23 @@ func newSession(r *Run, execID string) (*session, error) {
 	exp := c.exporter
 	if exp == nil {
 		exp = &spool.Exporter{
-			Spool:    sp,
-			ID:       execID,
-			LastPath: filepath.Join(s.dirs.Cache, lastFile),
-			Written:  s.written,
+			Spool:   sp,
+			ID:      execID,
+			Written: s.written,
 		}
 	}
 	s.consent = processors.NewConsentSwitch(true)
-	s.buf = newBufferProcessor(exp)
+	s.buf = newBufferProcessor(exp, newResource(c, s.policy, installID, execID))
 	if c.accountErr != nil {
 		s.logf("%v", c.accountErr)
 	}
 	quietOTel(s.logf)
 	s.tp = sdktrace.NewTracerProvider(
-		sdktrace.WithResource(newResource(c, installID, execID)),
+		// No resource: resource.Merge(Environment(), nil) is the
+		// environment's alone (empty unless OTEL_RESOURCE_ATTRIBUTES is
+		// set), which the allowlist filters and the buffer replaces. Without
+		// the option the SDK would detect its default resource.
+		sdktrace.WithResource(nil),
 		sdktrace.WithIDGenerator(idGenerator{}),
 		sdktrace.WithSampler(processors.ConsentSampler(s.consent, sdktrace.AlwaysSample())),
 		sdktrace.WithSpanProcessor(processors.NewConsentGate(s.consent,
@@ -251,15 +257,19 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 		}
 		path := s.names.path(cmd)
 		s.span.SetName(path)
-		s.span.SetAttributes(flags.attributes(path, s.root.Name())...)
-		s.span.SetAttributes(semconv.ProcessExitCodeKey.Int(code))
+		// One SetAttributes: the span's attributes grow once.
+		attrs := append(flags.attributes(path, s.root.Name()), semconv.ProcessExitCodeKey.Int(code))
 		if a := s.cfg.account; a != nil {
 			if kv, ok := a.attribute(); ok {
-				s.span.SetAttributes(kv)
+				attrs = append(attrs, kv)
 			}
 		}
-		if code != 0 || err != nil || kind != "" {
-			s.span.SetAttributes(s.failureAttributes(cmd, err, kind, parsing)...)
+		failed := code != 0 || err != nil || kind != ""
+		if failed {
+			attrs = append(attrs, s.failureAttributes(cmd, err, kind, parsing)...)
+		}
+		s.span.SetAttributes(attrs...)
+		if failed {
 			s.span.SetStatus(codes.Error, "")
 		}
 		s.span.End()

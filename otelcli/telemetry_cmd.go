@@ -218,7 +218,12 @@ func showRun(o *showOptions) error {
 	if err != nil {
 		return err
 	}
-	rs, err := spool.Read(filepath.Join(d.Cache, lastFile))
+	// The newest invocation still spooled, else the last one uploaded.
+	path := filepath.Join(d.Cache, lastFile)
+	if files, _ := spool.New(filepath.Join(d.Cache, spoolDir)).Files(); len(files) > 0 {
+		path = files[len(files)-1].Path
+	}
+	rs, err := spool.Read(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintln(o.out, "Nothing has been recorded yet.")
 		return nil

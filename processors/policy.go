@@ -246,8 +246,8 @@ type resourceCache struct {
 // attributes were dropped (the SDK's Resource has no dropped count to put it
 // in, so it is reported here).
 func (p *Policy) Resource(r *resource.Resource) (*resource.Resource, int) {
-	if r == nil {
-		return nil, 0
+	if r == nil || r.Len() == 0 {
+		return r, 0
 	}
 	kept, dropped := p.FilterAttributes(r.Attributes(), OnResource)
 	return resource.NewWithAttributes(r.SchemaURL(), kept...), dropped

@@ -1,6 +1,10 @@
 package processors
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -70,6 +74,50 @@ func TestKeyedHash(t *testing.T) {
 	}
 	if strings.Contains(a, "prod") {
 		t.Fatal("hash shows the value")
+	}
+}
+
+// TestKeyedHashIsHMAC holds the hand-made HMAC to crypto/hmac's, for keys
+// shorter and longer than a SHA-256 block and values on both sides of the
+// stack buffer.
+func TestKeyedHashIsHMAC(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 2000; i++ {
+		key := make([]byte, MinHashKeyLen+rng.IntN(150))
+		msg := make([]byte, rng.IntN(400))
+		for j := range key {
+			key[j] = byte(rng.Uint32())
+		}
+		for j := range msg {
+			msg[j] = byte(rng.Uint32())
+		}
+		checkHMAC(t, key, string(msg))
+	}
+}
+
+// FuzzKeyedHash: any key and value give crypto/hmac's result.
+func FuzzKeyedHash(f *testing.F) {
+	f.Add([]byte("0123456789abcdef"), "prod-cluster")
+	f.Add(make([]byte, 65), strings.Repeat("x", 300))
+	f.Fuzz(func(t *testing.T, key []byte, value string) {
+		if len(key) < MinHashKeyLen {
+			return
+		}
+		checkHMAC(t, key, value)
+	})
+}
+
+func checkHMAC(t *testing.T, key []byte, value string) {
+	t.Helper()
+	h, err := KeyedHash(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(value))
+	want := "h:" + hex.EncodeToString(m.Sum(nil)[:12])
+	if got := h.Sanitize(value); got != want {
+		t.Fatalf("key %x value %q: %s, crypto/hmac says %s", key, value, got, want)
 	}
 }
 

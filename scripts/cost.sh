@@ -61,6 +61,9 @@ echo
 echo "### In process (go test -bench)"
 echo
 go test -run '^$' -bench 'Execute|OptedOut' -benchmem ./otelcli | grep '^Benchmark'
+# The first command of a fresh process, one-time work included: what a user
+# pays (ns/op there is the whole child process; first-µs is the command's).
+go test -run '^$' -bench 'FirstRun' -benchtime 40x ./otelcli | grep '^Benchmark'
 go test -run '^$' -bench 'Write' -benchmem ./internal/spool | grep '^Benchmark'
 go test -run '^$' -bench 'Marshal' -benchmem ./internal/otlp | grep '^Benchmark'
 go test -run '^$' -bench . -benchmem ./processors | grep '^Benchmark'

@@ -110,7 +110,11 @@ func (l Lookup) SaysOff(name string) bool {
 
 // Rate reads a number in [0, 1].
 func (l Lookup) Rate(name string) (float64, bool) {
-	f, err := strconv.ParseFloat(strings.TrimSpace(l.Get(name)), 64)
+	v := strings.TrimSpace(l.Get(name))
+	if v == "" {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || !(f >= 0 && f <= 1) {
 		return 0, false
 	}
@@ -119,7 +123,11 @@ func (l Lookup) Rate(name string) (float64, bool) {
 
 // Duration reads a Go duration; ok is false when unset or unreadable.
 func (l Lookup) Duration(name string) (time.Duration, bool) {
-	d, err := time.ParseDuration(strings.TrimSpace(l.Get(name)))
+	v := strings.TrimSpace(l.Get(name))
+	if v == "" {
+		return 0, false
+	}
+	d, err := time.ParseDuration(v)
 	return d, err == nil && d > 0
 }
 

@@ -51,6 +51,9 @@ type Spool struct {
 	Dir      string
 	MaxBytes int64
 	MaxAge   time.Duration
+	// Last, when set, is where the newest invocation that left the spool
+	// for good is kept, for "telemetry show" (see Retire).
+	Last string
 	// Now is time.Now unless a test sets it.
 	Now func() time.Time
 }
@@ -440,6 +443,37 @@ func (s *Spool) Remove(es []Entry) error {
 	return errors.Join(errs...)
 }
 
+// Retire removes invocations that left the spool for good (sent, or
+// refused for good), keeping the newest of them at Last: a hard link made
+// by the uploader, so that the command's own path writes one file, not two.
+func (s *Spool) Retire(es []Entry) error {
+	if s.Last != "" && len(es) > 0 {
+		newest := es[0]
+		for _, e := range es[1:] {
+			if e.Name > newest.Name { // names sort by time
+				newest = e
+			}
+		}
+		s.keepLast(filepath.Join(s.Dir, newest.Name))
+	}
+	return s.Remove(es)
+}
+
+// keepLast makes Last hold the invocation at path: a hard link when the
+// file system has them, else a copy. Best effort: "telemetry show" is a
+// convenience.
+func (s *Spool) keepLast(path string) {
+	b, err := store.ReadFile(path, maxFileBytes)
+	if err != nil {
+		return
+	}
+	o := store.PutOptions{}
+	if rel, err := filepath.Rel(filepath.Dir(s.Last), path); err == nil && filepath.IsLocal(rel) {
+		o.LinkFrom = rel
+	}
+	_ = store.Put(s.Last, b, o)
+}
+
 // Read decodes the invocation file at path (a spool file, or the copy kept
 // for "telemetry show"), with the checks of store.ReadFile.
 func Read(path string) ([]otlp.ResourceSpans, error) {
@@ -473,9 +507,6 @@ type Exporter struct {
 	Spool *Spool
 	// ID names this invocation's files.
 	ID string
-	// LastPath, when set, receives a copy of what was spooled, for
-	// "telemetry show".
-	LastPath string
 	// Written, when set, is called with what was spooled (debug output).
 	Written func([]otlp.ResourceSpans)
 }
@@ -493,18 +524,8 @@ func (e *Exporter) write(rs []otlp.ResourceSpans) error {
 		return nil
 	}
 	b := Encode(rs)
-	path, err := e.Spool.Write(b, e.ID)
-	if err != nil {
+	if _, err := e.Spool.Write(b, e.ID); err != nil {
 		return err
-	}
-	if e.LastPath != "" {
-		// Best effort: show is a convenience, the spool is what matters. A
-		// hard link costs no copy and outlives the upload of the file.
-		o := store.PutOptions{}
-		if rel, err := filepath.Rel(filepath.Dir(e.LastPath), path); err == nil && filepath.IsLocal(rel) {
-			o.LinkFrom = rel
-		}
-		_ = store.Put(e.LastPath, b, o)
 	}
 	if e.Written != nil {
 		e.Written(rs)

@@ -103,7 +103,7 @@ func TestConcurrentWriters(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := &Exporter{Spool: sp, ID: fmt.Sprint("w", i), LastPath: filepath.Join(sp.Dir, "..", "last.pb")}
+			c := &Exporter{Spool: sp, ID: fmt.Sprint("w", i)}
 			if err := c.write(invocation(fmt.Sprint(i))); err != nil {
 				t.Error(err)
 			}
@@ -118,6 +118,39 @@ func TestConcurrentWriters(t *testing.T) {
 		if _, err := Read(f.Path); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestRetireKeepsNewest: what leaves the spool for good is removed, and the
+// newest of it is kept at Last, whatever order the batch is in.
+func TestRetireKeepsNewest(t *testing.T) {
+	base := private(t)
+	sp := New(filepath.Join(base, "spool"))
+	sp.Last = filepath.Join(base, "last.pb")
+	now := time.Unix(1700000000, 0)
+	sp.Now = func() time.Time { now = now.Add(time.Second); return now }
+	for _, name := range []string{"first", "second", "third"} {
+		if _, err := sp.Write(Encode(invocation(name)), name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _ := sp.Files()
+	batch := []Entry{files[1], files[0]} // "second", "first"
+	if err := sp.Retire(batch); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := sp.Files(); len(left) != 1 || left[0].Name != files[2].Name {
+		t.Fatalf("left in the spool: %v", left)
+	}
+	rs, err := Read(sp.Last)
+	if err != nil || rs[0].ScopeSpans[0].Spans[0].Name != "second" {
+		t.Fatalf("last: %v %v", rs, err)
+	}
+	if err := sp.Retire(files[2:]); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _ := Read(sp.Last); rs[0].ScopeSpans[0].Spans[0].Name != "third" {
+		t.Fatalf("last after the next upload: %v", rs)
 	}
 }
 

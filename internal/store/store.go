@@ -75,16 +75,20 @@ func ReadSettings(d Dirs) (Settings, error) {
 	return s, nil
 }
 
-// SettingsStamp identifies the settings file as it is now (its inode, size
-// and modification time, "" when there is none), so that a long run can
-// tell whether "telemetry disable" happened meanwhile without reading it
-// again.
-func SettingsStamp(d Dirs) string {
-	fi, err := os.Lstat(filepath.Join(d.Config, settingsFile))
-	if err != nil {
-		return ""
-	}
-	return fmt.Sprint(fileID(fi), fi.Size(), fi.ModTime().UnixNano())
+// A Stamp identifies a file as it is (its inode, size and modification
+// time): a file rewritten (by rename, as otelcli writes) has another. The
+// zero Stamp is no file.
+type Stamp struct {
+	id          uint64
+	size, mtime int64
+	exists      bool
+}
+
+// SettingsStamp is the settings file's stamp, so that a long run can tell
+// whether "telemetry disable" happened meanwhile without reading it again.
+func SettingsStamp(d Dirs) Stamp {
+	st, _ := lstamp(filepath.Join(d.Config, settingsFile))
+	return st
 }
 
 // WriteSettings persists s atomically.
@@ -129,8 +133,8 @@ func HashKey(d Dirs) ([]byte, error) {
 
 // NoticeShown reports whether the first-run notice was shown on this install.
 func NoticeShown(d Dirs) bool {
-	fi, err := os.Lstat(filepath.Join(d.Config, noticeFile))
-	return err == nil && fi.Mode().IsRegular()
+	_, regular := lstamp(filepath.Join(d.Config, noticeFile))
+	return regular
 }
 
 // MarkNoticeShown records that the notice was shown. It fails when the

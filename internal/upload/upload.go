@@ -482,14 +482,14 @@ func (u *uploader) outcome(batch []spool.Entry, r otlphttp.Response) bool {
 			u.cfg.Logf("partial success: %d spans rejected: %s", r.RejectedSpans, r.Message)
 		}
 		u.cfg.Logf("sent %d invocations", len(batch))
-		u.cfg.Spool.Remove(batch)
+		u.cfg.Spool.Retire(batch)
 		u.batch = min(u.batch*2, u.cfg.MaxBatch)
 		if err := writeState(u.state, State{}); err != nil {
 			u.cfg.Logf("state: %v", err)
 		}
 	case rejected:
 		u.cfg.Logf("backend rejected %d invocations for good (HTTP %d): dropping them", len(batch), r.Status)
-		u.cfg.Spool.Remove(batch)
+		u.cfg.Spool.Retire(batch)
 	case retry:
 		u.recordFailure(r)
 	}

@@ -1,0 +1,113 @@
+//go:build unix
+
+package store
+
+import (
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"syscall"
+)
+
+// ReadFile reads the file at path with the checks of [Dir.Open], on the
+// directory and the file by path. A missing directory or file is an error
+// matching fs.ErrNotExist.
+//
+// It runs on every command (the settings, the install id, the hashing key),
+// so it is written with the system calls themselves: an os.File would add
+// a poller registration, a second read for the end of file and a dozen
+// allocations to a five-call read (lstat of the directory, open without
+// following a link or blocking, fstat, read, close).
+func ReadFile(path string, max int64) ([]byte, error) {
+	uid := syscall.Geteuid()
+	if err := checkDirAt(path, filepath.Dir(path), uid); err != nil {
+		return nil, err
+	}
+	fd, err := openNoFollow(path)
+	if err != nil {
+		if err != syscall.ENOENT {
+			var st syscall.Stat_t
+			if syscall.Lstat(path, &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFLNK {
+				return nil, unsafe(path, "symbolic link")
+			}
+		}
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return nil, &fs.PathError{Op: "fstat", Path: path, Err: err}
+	}
+	switch {
+	case st.Mode&syscall.S_IFMT != syscall.S_IFREG:
+		return nil, unsafe(path, "not a regular file")
+	case max > 0 && st.Size > max:
+		return nil, unsafe(path, fmt.Sprintf("larger than %d bytes", max))
+	case int(st.Uid) != uid:
+		return nil, unsafe(path, fmt.Sprintf("owned by uid %d", st.Uid))
+	}
+	return readFD(path, fd, st.Size, max)
+}
+
+func openNoFollow(path string) (int, error) {
+	for {
+		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+		if err != syscall.EINTR {
+			return fd, err
+		}
+	}
+}
+
+// readFD reads what fstat announced in one read when the file did not
+// change, and never more than max: a file that grows past it while read is
+// refused, not followed.
+func readFD(path string, fd int, size, max int64) ([]byte, error) {
+	if max <= 0 {
+		max = 1<<63 - 2
+	}
+	b := make([]byte, min(size, max)+1)
+	n := 0
+	for {
+		m, err := syscall.Read(fd, b[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+		n += m
+		if m == 0 || int64(n) == size && n < len(b) {
+			break
+		}
+		if n == len(b) {
+			if int64(n) > max {
+				return nil, fmt.Errorf("store: file grew over %d bytes while read: %w", max, ErrUnsafe)
+			}
+			b = append(b, make([]byte, len(b))...)
+		}
+	}
+	return b[:n], nil
+}
+
+// CheckDir checks the directory at path as OpenDir does, without opening
+// it: for a directory only read from, or holding another that is opened.
+func CheckDir(path string) error { return checkDirAt(path, path, syscall.Geteuid()) }
+
+// checkDirAt checks dir, naming path in errors, for the user uid.
+func checkDirAt(path, dir string, uid int) error {
+	var st syscall.Stat_t
+	if err := syscall.Lstat(dir, &st); err != nil {
+		return &fs.PathError{Op: "lstat", Path: dir, Err: err}
+	}
+	switch {
+	case st.Mode&syscall.S_IFMT == syscall.S_IFLNK:
+		return unsafe(dir, "directory is a symbolic link")
+	case st.Mode&syscall.S_IFMT != syscall.S_IFDIR:
+		return fmt.Errorf("store: %s: not a directory", filepath.Base(dir))
+	case int(st.Uid) != uid:
+		return unsafe(dir, fmt.Sprintf("directory owned by uid %d", st.Uid))
+	case st.Mode&0o077 != 0:
+		return unsafe(dir, fmt.Sprintf("directory mode %#o is wider than 0700", st.Mode&0o777))
+	}
+	return nil
+}

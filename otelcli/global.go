@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"sync/atomic"
 
+	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -81,7 +82,7 @@ var otelLog atomic.Pointer[func(string, ...any)]
 // to the user's terminal. A handler the author set is left alone, and so
 // is the logger when the author set a tracer provider of their own (the
 // logger's current value cannot be read).
-func quietOTel(logf func(string, ...any)) {
+func quietOTel(logf func(string, ...any), debug bool) {
 	otelLog.Store(&logf)
 	if reflect.TypeOf(otel.GetErrorHandler()) == defaultErrorHandler {
 		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
@@ -89,6 +90,12 @@ func quietOTel(logf func(string, ...any)) {
 		}))
 	}
 	if cur := otel.GetTracerProvider(); reflect.TypeOf(cur) == defaultProvider {
+		if !debug {
+			// Nothing to show: the cheapest logger (funcr's first use in
+			// a process costs more than the rest of this function).
+			otel.SetLogger(logr.Discard())
+			return
+		}
 		otel.SetLogger(funcr.New(func(prefix, args string) {
 			otelDebug("opentelemetry: %s %s", prefix, args)
 		}, funcr.Options{}))

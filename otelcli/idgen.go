@@ -6,6 +6,8 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/cli-telemetry/otelcli/internal/store"
 )
 
 // idGenerator makes trace and span ids from math/rand/v2's generator, which
@@ -33,6 +35,17 @@ func newSpanID() trace.SpanID {
 		putUint64(sid[:], rand.Uint64())
 	}
 	return sid
+}
+
+// newExecID is the execution id: a version 4 UUID from the same generator.
+// It groups one run's spans and names its spool file, so it must be unique,
+// not secret; crypto/rand's first use in a process sets up the system's
+// random state, which every command would pay for one id.
+func newExecID() string {
+	var u [16]byte
+	putUint64(u[:8], rand.Uint64())
+	putUint64(u[8:], rand.Uint64())
+	return store.FormatUUID(u)
 }
 
 func putUint64(b []byte, v uint64) {

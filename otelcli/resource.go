@@ -8,22 +8,22 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk"
-	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/cli-telemetry/otelcli/internal/detect"
 	"github.com/cli-telemetry/otelcli/internal/semconv"
 	"github.com/cli-telemetry/otelcli/processors"
 )
 
-// newResource describes the system and the program, never the person: no
-// host name, user name, path or command line (sdk/resource's WithProcess
-// would add the command line). It is built by hand, one source a line, from
-// what the run already knows, and passes the policy here, once: the
-// session attaches it to the spans after the allowlist (see
-// bufferProcessor), instead of handing it to the SDK, which would merge it
-// with OTEL_RESOURCE_ATTRIBUTES into a new set for the allowlist to filter
-// into a third.
-func newResource(c *config, p *processors.Policy, installID, execID string) *resource.Resource {
+// resourceAttributes describe the system and the program, never the person:
+// no host name, user name, path or command line (sdk/resource's WithProcess
+// would add the command line). They are gathered by hand, one source a
+// line, from what the run already knows, and pass the policy here, once:
+// the session attaches them to the spans after the allowlist (the spool's
+// exporter, or bufferProcessor for an author's exporter), instead of
+// handing a resource to the SDK, which would merge it with
+// OTEL_RESOURCE_ATTRIBUTES into a new set for the allowlist to filter into
+// a third.
+func resourceAttributes(c *config, p *processors.Policy, installID, execID string) []attribute.KeyValue {
 	attrs := make([]attribute.KeyValue, 0, 20)
 	attrs = append(attrs,
 		semconv.ServiceNameKey.String(c.serviceName),
@@ -55,7 +55,7 @@ func newResource(c *config, p *processors.Policy, installID, execID string) *res
 		attrs = append(attrs, processors.KeyAgent.String(a))
 	}
 	kept, _ := p.FilterAttributes(attrs, processors.OnResource)
-	return resource.NewWithAttributes(semconv.SchemaURL, kept...)
+	return kept
 }
 
 // installSource is the channel the executable came through; only the

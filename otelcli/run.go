@@ -117,7 +117,7 @@ func (r *Run) ExecuteContextC(ctx context.Context) (*cobra.Command, error) {
 		fmt.Fprint(r.stderr(), r.noticeText())
 		return r.root.ExecuteContextC(ctx)
 	}
-	execID := store.NewUUID()
+	execID := newExecID()
 	if !sampled(execID, r.cfg.rate) {
 		return r.root.ExecuteContextC(ctx)
 	}

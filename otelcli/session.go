@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -100,25 +101,32 @@ func newSession(r *Run, execID string) (*session, error) {
 	if s.policy, err = c.policy(key); err != nil {
 		return nil, fmt.Errorf("telemetry policy: %w", err)
 	}
-	exp := c.exporter
+	res := resourceAttributes(c, s.policy, installID, execID)
+	exp, sdkRes := c.exporter, (*resource.Resource)(nil)
 	if exp == nil {
 		exp = &spool.Exporter{
-			Spool:   sp,
-			ID:      execID,
-			Written: s.written,
+			Spool:     sp,
+			ID:        execID,
+			Resource:  res,
+			SchemaURL: semconv.SchemaURL,
+			Written:   s.written,
 		}
+	} else {
+		// An author's exporter reads the SDK's resource.
+		sdkRes = resource.NewWithAttributes(semconv.SchemaURL, res...)
 	}
 	s.consent = processors.NewConsentSwitch(true)
-	s.buf = newBufferProcessor(exp, newResource(c, s.policy, installID, execID))
+	s.buf = newBufferProcessor(exp, sdkRes)
 	if c.accountErr != nil {
 		s.logf("%v", c.accountErr)
 	}
-	quietOTel(s.logf)
+	quietOTel(s.logf, c.debug)
 	s.tp = sdktrace.NewTracerProvider(
 		// No resource: resource.Merge(Environment(), nil) is the
 		// environment's alone (empty unless OTEL_RESOURCE_ATTRIBUTES is
-		// set), which the allowlist filters and the buffer replaces. Without
-		// the option the SDK would detect its default resource.
+		// set), which the allowlist filters and the session's replaces (see
+		// resourceAttributes). Without the option the SDK would detect its
+		// default resource.
 		sdktrace.WithResource(nil),
 		sdktrace.WithIDGenerator(idGenerator{}),
 		sdktrace.WithSampler(processors.ConsentSampler(s.consent, sdktrace.AlwaysSample())),

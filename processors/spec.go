@@ -81,11 +81,10 @@ func ruleSpec(r Rule) (ValueSpec, bool) {
 	case invalidRule:
 		return ValueSpec{}, true
 	case oneOf:
-		vals := make([]string, 0, len(r.set))
-		for v := range r.set {
-			vals = append(vals, regexp.QuoteMeta(v))
+		vals := make([]string, len(r.vals))
+		for i, v := range r.vals {
+			vals[i] = regexp.QuoteMeta(v)
 		}
-		slices.Sort(vals)
 		return stringSpec(strings.Join(vals, "|"))
 	case *matching:
 		return stringSpec(r.expr)

@@ -1,6 +1,10 @@
 package detect
 
-import envpkg "github.com/cli-telemetry/otelcli/internal/env"
+import (
+	"slices"
+
+	envpkg "github.com/cli-telemetry/otelcli/internal/env"
+)
 
 // Lookup is os.LookupEnv, or a fake in tests.
 type Lookup = envpkg.Lookup
@@ -48,11 +52,9 @@ func firstMatch(rows []row, env Lookup) string {
 // names lists the distinct results of rows, for tests that check the policy
 // accepts every value a detector can return.
 func names(rows []row) []string {
-	seen := map[string]bool{}
-	var out []string
+	out := make([]string, 0, len(rows))
 	for _, r := range rows {
-		if !seen[r.result] {
-			seen[r.result] = true
+		if !slices.Contains(out, r.result) {
 			out = append(out, r.result)
 		}
 	}

@@ -3,6 +3,7 @@ package detect
 import (
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -63,11 +64,9 @@ func InstallSource(exe string, goBins ...string) string {
 
 // InstallSources lists every value InstallSource can return.
 func InstallSources() []string {
-	seen := map[string]bool{}
-	var out []string
+	out := make([]string, 0, len(installRows)+2)
 	for _, r := range installRows {
-		if !seen[r.source] {
-			seen[r.source] = true
+		if !slices.Contains(out, r.source) {
 			out = append(out, r.source)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -23,6 +24,20 @@ const (
 // instrumentation scope, in the order they first appear (the OTLP
 // exporters' own conversion, without the generated protobuf types).
 func FromSDK(spans []sdktrace.ReadOnlySpan) []ResourceSpans {
+	return fromSDK(spans, nil, "")
+}
+
+// FromSDKWithResource converts spans as FromSDK does, all under one
+// resource given by its attributes, in place of each span's own: what
+// otelcli's session does, without building the SDK's attribute set (its
+// first use in a process costs a reflect-made type for a resource of more
+// than ten attributes).
+func FromSDKWithResource(spans []sdktrace.ReadOnlySpan, attrs []attribute.KeyValue, schemaURL string) []ResourceSpans {
+	return fromSDK(spans, attrs, schemaURL)
+}
+
+// fromSDK groups spans by resource (fixed, when not nil, for all) and scope.
+func fromSDK(spans []sdktrace.ReadOnlySpan, fixed []attribute.KeyValue, fixedSchema string) []ResourceSpans {
 	type scopeKey struct {
 		res   attribute.Distinct
 		scope instrumentation.Scope
@@ -34,16 +49,24 @@ func FromSDK(spans []sdktrace.ReadOnlySpan) []ResourceSpans {
 		if s == nil {
 			continue
 		}
-		res := s.Resource()
-		rk := res.Equivalent()
+		var rk attribute.Distinct
+		var res *resource.Resource
+		if fixed == nil {
+			res = s.Resource()
+			rk = res.Equivalent()
+		}
 		ri, ok := resIndex[rk]
 		if !ok {
 			ri = len(out)
 			resIndex[rk] = ri
-			out = append(out, ResourceSpans{
-				Resource:  Resource{Attributes: keyValues(res.Attributes())},
-				SchemaURL: res.SchemaURL(),
-			})
+			if fixed != nil {
+				out = append(out, ResourceSpans{Resource: Resource{Attributes: keyValues(fixed)}, SchemaURL: fixedSchema})
+			} else {
+				out = append(out, ResourceSpans{
+					Resource:  Resource{Attributes: keyValues(res.Attributes())},
+					SchemaURL: res.SchemaURL(),
+				})
+			}
 		}
 		scope := s.InstrumentationScope()
 		sk := scopeKey{rk, scope}

@@ -46,6 +46,20 @@ func sdkSpans(t testing.TB) []sdktrace.ReadOnlySpan {
 	return rec.Ended()
 }
 
+// TestFromSDKWithResource: the given resource replaces the spans' own, and
+// the rest is FromSDK's.
+func TestFromSDKWithResource(t *testing.T) {
+	spans := sdkSpans(t)
+	attrs := []attribute.KeyValue{attribute.String("service.name", "other"), attribute.Int("k", 2)}
+	got := FromSDKWithResource(spans, attrs, "https://example.com/schema")
+	want := FromSDK(spans)
+	want[0].Resource = Resource{Attributes: keyValues(attrs)}
+	want[0].SchemaURL = "https://example.com/schema"
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
+}
+
 func TestRoundTrip(t *testing.T) {
 	want := FromSDK(sdkSpans(t))
 	if len(want) != 1 || len(want[0].ScopeSpans) != 2 || Len(want) != 2 {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/cli-telemetry/otelcli/internal/otlp"
@@ -507,6 +508,10 @@ type Exporter struct {
 	Spool *Spool
 	// ID names this invocation's files.
 	ID string
+	// Resource, when set, is every span's resource, with SchemaURL: the
+	// session's, in place of the provider's.
+	Resource  []attribute.KeyValue
+	SchemaURL string
 	// Written, when set, is called with what was spooled (debug output).
 	Written func([]otlp.ResourceSpans)
 }
@@ -515,6 +520,9 @@ var _ sdktrace.SpanExporter = (*Exporter)(nil)
 
 // ExportSpans writes spans to the spool.
 func (e *Exporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if e.Resource != nil {
+		return e.write(otlp.FromSDKWithResource(spans, e.Resource, e.SchemaURL))
+	}
 	return e.write(otlp.FromSDK(spans))
 }
 

@@ -1,12 +1,12 @@
 package store
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,7 +189,7 @@ func (d *Dir) Chtimes(name string, atime, mtime time.Time) error {
 // returned open.
 func (d *Dir) ReplaceOpen(name string, prepare func(*os.File) error) (*os.File, error) {
 	for range 5 {
-		tmp := TempPrefix + randomHex(8)
+		tmp := tempName()
 		f, err := d.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue
@@ -278,7 +278,7 @@ func (d *Dir) Put(name string, data []byte, o PutOptions) error {
 // data, or linked to from.
 func (d *Dir) temp(data []byte, from string) (string, error) {
 	for range 5 {
-		name := TempPrefix + randomHex(8)
+		name := tempName()
 		if from != "" {
 			err := d.root.Link(from, name)
 			if err == nil {
@@ -306,10 +306,17 @@ func (d *Dir) temp(data []byte, from string) (string, error) {
 	return "", errors.New("store: no free temporary name")
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+// tempName is a new temporary file name. It must not collide (the file is
+// created exclusively, and retried), not be secret: math/rand/v2, whose
+// generator the runtime seeded, spares the command that writes its spool
+// file crypto/rand's set-up.
+func tempName() string {
+	var b [8]byte
+	v := mrand.Uint64()
+	for i := range b {
+		b[i] = byte(v >> (8 * i))
+	}
+	return TempPrefix + hex.EncodeToString(b[:])
 }
 
 // Put writes the file at path with [Dir.Put], creating its directory.

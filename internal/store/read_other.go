@@ -3,6 +3,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -50,3 +51,6 @@ func CheckDir(path string) error {
 	}
 	return checkDirOwner(path, fi)
 }
+
+// notExist is errors.Is(err, fs.ErrNotExist).
+func notExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -3,6 +3,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -110,4 +111,15 @@ func checkDirAt(path, dir string, uid int) error {
 		return unsafe(dir, fmt.Sprintf("directory mode %#o is wider than 0700", st.Mode&0o777))
 	}
 	return nil
+}
+
+// notExist is errors.Is(err, fs.ErrNotExist) for ReadFile's errors, on the
+// path every command takes (a missing settings file): errors.Is would walk
+// the chain with reflection, whose first use in a process costs more than
+// the read.
+func notExist(err error) bool {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err == syscall.ENOENT
+	}
+	return errors.Is(err, fs.ErrNotExist)
 }

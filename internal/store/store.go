@@ -63,7 +63,7 @@ type Settings struct {
 func ReadSettings(d Dirs) (Settings, error) {
 	var s Settings
 	b, err := ReadFile(filepath.Join(d.Config, settingsFile), MaxStateFile)
-	if errors.Is(err, fs.ErrNotExist) {
+	if notExist(err) {
 		return s, nil
 	}
 	if err != nil {
@@ -149,7 +149,7 @@ func MarkNoticeShown(d Dirs, now time.Time) error {
 // into place, which fails if another process got there first; the loser
 // then reads the winner's file, so concurrent first runs agree on one value.
 func readOrCreate(dir, name string, make func() []byte) ([]byte, error) {
-	if b, err := ReadFile(filepath.Join(dir, name), MaxStateFile); err == nil && len(b) > 0 || err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if b, err := ReadFile(filepath.Join(dir, name), MaxStateFile); err == nil && len(b) > 0 || err != nil && !notExist(err) {
 		return b, err
 	}
 	d, err := OpenDir(dir, true)
@@ -166,10 +166,17 @@ func readOrCreate(dir, name string, make func() []byte) ([]byte, error) {
 	return d.ReadFile(name, MaxStateFile)
 }
 
-// NewUUID returns a random (version 4) UUID.
+// NewUUID returns a random (version 4) UUID from crypto/rand: for the
+// install id, made once.
 func NewUUID() string {
 	var u [16]byte
 	rand.Read(u[:])
+	return FormatUUID(u)
+}
+
+// FormatUUID returns u as a version 4 UUID (its version and variant bits
+// set).
+func FormatUUID(u [16]byte) string {
 	u[6] = (u[6] & 0x0f) | 0x40
 	u[8] = (u[8] & 0x3f) | 0x80
 	var b [36]byte

@@ -28,6 +28,9 @@ type typedFlags struct {
 func readFlags(cmd *cobra.Command, rules map[string]processors.Rule, preset map[string]bool) *typedFlags {
 	fs := cmd.Flags()
 	t := &typedFlags{cmd: cmd, args: -1, names: make([]string, 0, fs.NFlag())}
+	if n := min(len(rules), fs.NFlag()); n > 0 {
+		t.values = make([]attribute.KeyValue, 0, n)
+	}
 	fs.Visit(func(f *pflag.Flag) {
 		if preset[f.Name] {
 			return

@@ -57,6 +57,9 @@ type config struct {
 	lookupEnv     env.Lookup
 	args          []string
 
+	// The full names of runVars, once asked for (cliVar).
+	runVars [len(runVars)]string
+
 	// From the environment, by resolve.
 	debug     bool
 	mode      Delivery
@@ -134,8 +137,36 @@ func envPrefixFor(name string) string {
 	return b.String() + "_"
 }
 
-// cliVar is the full name of one of the CLI's own variables.
-func (c *config) cliVar(name string) string { return env.Prefixed(c.envPrefix, name) }
+// runVars are the CLI's own variables every recorded run reads.
+var runVars = [...]string{env.TelemetryDisabled, env.TelemetryDebug, env.TelemetrySampleRate, env.TelemetryDelivery, env.Endpoint}
+
+// cliVar is the full name of one of the CLI's own variables. The names of
+// runVars are made together, in one allocation instead of one each.
+func (c *config) cliVar(name string) string {
+	i := slices.Index(runVars[:], name)
+	if i < 0 {
+		return env.Prefixed(c.envPrefix, name)
+	}
+	if c.runVars[0] == "" {
+		prefix := env.Prefixed(c.envPrefix, "")
+		var b strings.Builder
+		n := 0
+		for _, v := range runVars {
+			n += len(prefix) + len(v)
+		}
+		b.Grow(n)
+		for _, v := range runVars {
+			b.WriteString(prefix)
+			b.WriteString(v)
+		}
+		all := b.String()
+		for j, v := range runVars {
+			n := len(prefix) + len(v)
+			c.runVars[j], all = all[:n], all[n:]
+		}
+	}
+	return c.runVars[i]
+}
 
 // resolve reads the environment once, after the consent decision: debug
 // output, the delivery mode, the sample rate, the endpoint and the CI

@@ -20,6 +20,9 @@ type decision struct {
 	// byVariable is set when a variable or flag decided: it holds only for
 	// this run, whatever is persisted.
 	byVariable bool
+	// stamp is the settings file's as it was read, when it was: the end of
+	// the run compares it with the file's then.
+	stamp store.Stamp
 }
 
 // String reads like "disabled by DO_NOT_TRACK=1".
@@ -70,7 +73,7 @@ func decide(c *config, dirs func() (store.Dirs, error)) decision {
 	if err != nil {
 		return decision{source: "state dirs"}
 	}
-	s, err := store.ReadSettings(d)
+	s, stamp, err := store.ReadSettings(d)
 	if err != nil {
 		return decision{source: "settings file"}
 	}
@@ -82,10 +85,11 @@ func decide(c *config, dirs func() (store.Dirs, error)) decision {
 			on = &decision{enabled: true, source: "settings"}
 		}
 	}
-	if on != nil {
-		return *on
+	if on == nil {
+		on = &decision{enabled: !c.optIn, source: "default"}
 	}
-	return decision{enabled: !c.optIn, source: "default"}
+	on.stamp = stamp
+	return *on
 }
 
 // decideForRun applies the sources that hold for this run only, highest

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/cli-telemetry/otelcli/internal/store"
 	"github.com/cli-telemetry/otelcli/processors"
 )
 
@@ -325,7 +326,11 @@ func TestPersistedSettingAndModels(t *testing.T) {
 				opts = append(opts, WithOptIn())
 			}
 			c := newConfig("app", append(opts, withLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })))
-			if d := decide(c, dirsFunc(h)); d != tt.want {
+			d := decide(c, dirsFunc(h))
+			if d.enabled && d.stamp != store.SettingsStamp(store.Dirs{Config: filepath.Join(h.config, "app", "telemetry")}) {
+				t.Errorf("stamp %+v is not the settings file's", d.stamp)
+			}
+			if d.stamp = (store.Stamp{}); d != tt.want {
 				t.Fatalf("got %+v, want %+v", d, tt.want)
 			}
 		})

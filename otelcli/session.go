@@ -87,7 +87,7 @@ func newSession(r *Run, execID string) (*session, error) {
 		cfg: c, root: r.root, names: r.names, dirs: r.dirs, logf: r.logf, stderr: r.stderr(),
 		execID: execID, spool: sp, start: time.Now(), stopSignals: func() {},
 		preset: presetFlags(r.root),
-		stamp:  store.SettingsStamp(r.dirs),
+		stamp:  r.decision.stamp,
 	}
 	// The key is read (or created) only when a hashed value is sent.
 	key := sync.OnceValue(func() []byte {
@@ -153,10 +153,8 @@ func (s *session) written(rs []otlp.ResourceSpans) {
 func (s *session) execute(ctx context.Context) (*cobra.Command, error) {
 	tracer := s.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
 	ctx = extractEnvParent(ctx, s.cfg.lookupEnv)
-	ctx, s.span = tracer.Start(ctx, s.root.Name(),
-		trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithTimestamp(s.start),
-	)
+	// The kind is the SDK's default, internal.
+	ctx, s.span = tracer.Start(ctx, s.root.Name(), trace.WithTimestamp(s.start))
 	// One value holds the run: SetAttributes finds the command span in it,
 	// ReportEvery the session.
 	ctx = context.WithValue(ctx, sessionKey{}, s)

@@ -97,6 +97,7 @@ func NewPolicy(opts ...Option) (*Policy, error) {
 	}
 	if len(c.fields) > 0 {
 		p.own.exact = make(map[attribute.Key]Field, len(c.fields))
+		p.own.fields = make([]Field, 0, len(c.fields))
 	}
 	for _, f := range c.fields {
 		if err := f.validate(); err != nil {

@@ -131,7 +131,7 @@ func TestHostileSettingsFile(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() {
-				_, err := ReadSettings(d)
+				_, _, err := ReadSettings(d)
 				done <- err
 			}()
 			select {
@@ -155,7 +155,7 @@ func TestUnsafeDirectories(t *testing.T) {
 	if _, err := OpenDir(wide, false); !errors.Is(err, ErrUnsafe) {
 		t.Errorf("mode 0777: %v", err)
 	}
-	if _, err := ReadSettings(Dirs{Config: wide}); err == nil {
+	if _, _, err := ReadSettings(Dirs{Config: wide}); err == nil {
 		t.Error("settings read from a world-writable directory")
 	}
 	if err := Put(filepath.Join(wide, "x"), nil, PutOptions{}); !errors.Is(err, ErrUnsafe) {

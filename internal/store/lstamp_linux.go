@@ -14,3 +14,8 @@ func lstamp(path string) (Stamp, bool) {
 		id: st.Ino, size: st.Size, mtime: st.Mtim.Nano(), exists: true,
 	}, st.Mode&syscall.S_IFMT == syscall.S_IFREG
 }
+
+// fstamp is the stamp of the file fstat described (at path).
+func fstamp(st *syscall.Stat_t, _ string) Stamp {
+	return Stamp{id: st.Ino, size: st.Size, mtime: st.Mtim.Nano(), exists: true}
+}

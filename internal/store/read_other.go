@@ -54,3 +54,13 @@ func CheckDir(path string) error {
 
 // notExist is errors.Is(err, fs.ErrNotExist).
 func notExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// readFileStamp is ReadFile, with the stamp of the file it read.
+func readFileStamp(path string, max int64) ([]byte, Stamp, error) {
+	b, err := ReadFile(path, max)
+	if err != nil {
+		return nil, Stamp{}, err
+	}
+	st, _ := lstamp(path)
+	return b, st, nil
+}

@@ -20,34 +20,44 @@ import (
 // allocations to a five-call read (lstat of the directory, open without
 // following a link or blocking, fstat, read, close).
 func ReadFile(path string, max int64) ([]byte, error) {
+	b, _, err := readFileStamp(path, max)
+	return b, err
+}
+
+// readFileStamp is ReadFile, with the stamp of the file it read.
+func readFileStamp(path string, max int64) ([]byte, Stamp, error) {
 	uid := syscall.Geteuid()
 	if err := checkDirAt(path, filepath.Dir(path), uid); err != nil {
-		return nil, err
+		return nil, Stamp{}, err
 	}
 	fd, err := openNoFollow(path)
 	if err != nil {
 		if err != syscall.ENOENT {
 			var st syscall.Stat_t
 			if syscall.Lstat(path, &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFLNK {
-				return nil, unsafe(path, "symbolic link")
+				return nil, Stamp{}, unsafe(path, "symbolic link")
 			}
 		}
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+		return nil, Stamp{}, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer syscall.Close(fd)
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
-		return nil, &fs.PathError{Op: "fstat", Path: path, Err: err}
+		return nil, Stamp{}, &fs.PathError{Op: "fstat", Path: path, Err: err}
 	}
 	switch {
 	case st.Mode&syscall.S_IFMT != syscall.S_IFREG:
-		return nil, unsafe(path, "not a regular file")
+		return nil, Stamp{}, unsafe(path, "not a regular file")
 	case max > 0 && st.Size > max:
-		return nil, unsafe(path, fmt.Sprintf("larger than %d bytes", max))
+		return nil, Stamp{}, unsafe(path, fmt.Sprintf("larger than %d bytes", max))
 	case int(st.Uid) != uid:
-		return nil, unsafe(path, fmt.Sprintf("owned by uid %d", st.Uid))
+		return nil, Stamp{}, unsafe(path, fmt.Sprintf("owned by uid %d", st.Uid))
 	}
-	return readFD(path, fd, st.Size, max)
+	b, err := readFD(path, fd, st.Size, max)
+	if err != nil {
+		return nil, Stamp{}, err
+	}
+	return b, fstamp(&st, path), nil
 }
 
 func openNoFollow(path string) (int, error) {

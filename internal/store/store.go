@@ -57,22 +57,24 @@ type Settings struct {
 	Changed time.Time `json:"changed,omitzero"`
 }
 
-// ReadSettings reads the persisted settings. A missing file is no decision;
-// an unreadable or unparsable one is an error, which callers treat as
-// "opted out" (fail closed).
-func ReadSettings(d Dirs) (Settings, error) {
+// ReadSettings reads the persisted settings, and the stamp of the file it
+// read (the zero Stamp when there is none), so that the end of a run can
+// tell whether they changed meanwhile. A missing file is no decision; an
+// unreadable or unparsable one is an error, which callers treat as "opted
+// out" (fail closed).
+func ReadSettings(d Dirs) (Settings, Stamp, error) {
 	var s Settings
-	b, err := ReadFile(filepath.Join(d.Config, settingsFile), MaxStateFile)
+	b, st, err := readFileStamp(filepath.Join(d.Config, settingsFile), MaxStateFile)
 	if notExist(err) {
-		return s, nil
+		return s, Stamp{}, nil
 	}
 	if err != nil {
-		return s, fmt.Errorf("store: read settings: %w", err)
+		return s, Stamp{}, fmt.Errorf("store: read settings: %w", err)
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
-		return Settings{}, fmt.Errorf("store: parse settings: %w", err)
+		return Settings{}, Stamp{}, fmt.Errorf("store: parse settings: %w", err)
 	}
-	return s, nil
+	return s, st, nil
 }
 
 // A Stamp identifies a file as it is (its inode, size and modification

@@ -41,18 +41,29 @@ func TestInstallIDIsStableAndShared(t *testing.T) {
 
 func TestSettings(t *testing.T) {
 	d := dirs(t)
-	if s, err := ReadSettings(d); err != nil || s.Enabled != nil {
-		t.Fatalf("no file: %+v %v", s, err)
+	if s, st, err := ReadSettings(d); err != nil || s.Enabled != nil || st != (Stamp{}) || SettingsStamp(d) != st {
+		t.Fatalf("no file: %+v %v %v", s, st, err)
 	}
 	off := false
 	if err := WriteSettings(d, Settings{Enabled: &off, Changed: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := ReadSettings(d); err != nil || s.Enabled == nil || *s.Enabled {
+	s, st, err := ReadSettings(d)
+	if err != nil || s.Enabled == nil || *s.Enabled {
 		t.Fatalf("round trip: %+v %v", s, err)
 	}
+	// The stamp of what was read is the file's, and a rewrite changes it.
+	if st == (Stamp{}) || SettingsStamp(d) != st {
+		t.Fatalf("stamp of the read file %v, of the file %v", st, SettingsStamp(d))
+	}
+	if err := WriteSettings(d, Settings{Enabled: &off, Changed: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if SettingsStamp(d) == st {
+		t.Fatal("rewritten settings keep their stamp")
+	}
 	os.WriteFile(filepath.Join(d.Config, settingsFile), []byte("{"), 0o600)
-	if _, err := ReadSettings(d); err == nil {
+	if _, _, err := ReadSettings(d); err == nil {
 		t.Fatal("damaged settings accepted")
 	}
 	if entries, _ := os.ReadDir(d.Config); len(entries) != 1 {

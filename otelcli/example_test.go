@@ -36,7 +36,7 @@ func ExampleExecute() {
 		otelcli.WithVersion("1.0.0"),
 		otelcli.WithEndpoint("https://telemetry.example.com"),
 		otelcli.WithFlagValues("provider", otelcli.OneOf("AWS", "GCP", "AZURE")),
-		otelcli.WithFlagValues("region", otelcli.Matching(`[A-Z0-9_]{2,32}`)),
+		otelcli.WithFlagValues("region", otelcli.Chars("A-Z0-9_", "A-Z0-9_", 2, 32)),
 		otelcli.WithTelemetryCommand(),
 	)
 	fmt.Println("exit code", code)

@@ -38,7 +38,7 @@ func Options(version string) []otelcli.Option {
 		otelcli.WithVersion(version),
 		otelcli.WithEndpoint("http://localhost:4318"),
 		otelcli.WithFlagValues("provider", otelcli.OneOf("AWS", "GCP", "AZURE")),
-		otelcli.WithFlagValues("region", otelcli.Matching(`[A-Z0-9_]{2,32}`)),
+		otelcli.WithFlagValues("region", otelcli.Chars("A-Z0-9_", "A-Z0-9_", 2, 32)),
 		otelcli.WithFlagValues("tier", otelcli.OneOf("M10", "M20", "M30")),
 		otelcli.WithFields(Fields...),
 		otelcli.WithAccount(otelcli.Account{

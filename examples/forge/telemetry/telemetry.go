@@ -28,7 +28,7 @@ func Options(version string) []otelcli.Option {
 		otelcli.WithCommandPaths(CommandPaths...),
 		otelcli.WithCommandKind(cli.Kind),
 		otelcli.WithFlagValues("state", otelcli.OneOf("open", "closed", "all")),
-		otelcli.WithFlagValues("limit", otelcli.Matching(`[0-9]{1,3}`)),
+		otelcli.WithFlagValues("limit", otelcli.Chars("0-9", "0-9", 1, 3)),
 		otelcli.WithDocsURL("https://github.com/cli-telemetry/otelcli#what-is-collected"),
 	}
 }

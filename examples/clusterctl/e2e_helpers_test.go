@@ -3,7 +3,6 @@ package main_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -25,18 +24,7 @@ import (
 
 var instrumented, plain string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "clusterctl-e2e")
-	if err != nil {
-		panic(err)
-	}
-	if instrumented, plain, err = e2e.BuildPair(dir, "clusterctl", raceEnabled); err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { e2e.Main(m, "clusterctl", raceEnabled, &instrumented, &plain) }
 
 // user is one user's machine: a HOME with XDG dirs, and the environment
 // their shell passes to the CLI.
@@ -82,17 +70,11 @@ func (u *user) runEnv(bin string, env []string, args ...string) runResult {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(append([]string(nil), u.env...), env...)
 	cmd.Dir = u.home
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
+	stdout, stderr, code, err := e2e.Run(cmd, 0)
+	if err != nil {
 		u.t.Fatal(err)
 	}
-	return runResult{out.String(), errb.String(), code}
+	return runResult{stdout, stderr, code}
 }
 
 func (u *user) cacheDir() string {

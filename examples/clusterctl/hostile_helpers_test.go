@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -87,29 +86,14 @@ func (u *user) runBounded(bin string, env []string, args ...string) measured {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(append([]string(nil), u.env...), env...)
 	cmd.Dir = u.home
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		u.t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		<-done
+	stdout, stderr, code, err := e2e.Run(cmd, 30*time.Second)
+	if errors.Is(err, e2e.ErrTimeout) {
 		u.t.Fatalf("clusterctl %s hangs", strings.Join(args, " "))
 	}
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
+	if err != nil {
 		u.t.Fatal(err)
 	}
-	m := measured{runResult: runResult{out.String(), errb.String(), code}}
+	m := measured{runResult: runResult{stdout, stderr, code}}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.maxRSSKiB = ru.Maxrss
 	}

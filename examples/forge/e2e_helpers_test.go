@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,18 +28,7 @@ import (
 
 var instrumented, plain string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "forge-e2e")
-	if err != nil {
-		panic(err)
-	}
-	if instrumented, plain, err = e2e.BuildPair(dir, "forge", raceEnabled); err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { e2e.Main(m, "forge", raceEnabled, &instrumented, &plain) }
 
 // user is one user's machine: a HOME with XDG dirs, forge's configuration
 // moved out of them by FORGE_CONFIG_DIR, and the environment their shell
@@ -158,17 +146,11 @@ func (u *user) runIn(bin, stdin string, args ...string) result {
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
+	stdout, stderr, code, err := e2e.Run(cmd, 0)
+	if err != nil {
 		u.t.Fatal(err)
 	}
-	return result{out.String(), errb.String(), code}
+	return result{stdout, stderr, code}
 }
 
 // telemetryDir and cacheDir are where otelcli keeps its files for this

@@ -6,6 +6,8 @@
 package e2e
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -35,6 +37,57 @@ func BuildPair(dir, name string, race bool) (instrumented, plain string, err err
 		}
 	}
 	return instrumented, plain, nil
+}
+
+// Main is an example's TestMain: it builds the pair (see BuildPair) into a
+// temporary directory, sets *instrumented and *plain, runs the tests and
+// removes the binaries.
+func Main(m *testing.M, name string, race bool, instrumented, plain *string) {
+	dir, err := os.MkdirTemp("", name+"-e2e")
+	if err != nil {
+		panic(err)
+	}
+	if *instrumented, *plain, err = BuildPair(dir, name, race); err != nil {
+		os.RemoveAll(dir)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// ErrTimeout is Run's error for a process killed at its time limit.
+var ErrTimeout = errors.New("e2e: process killed at its time limit")
+
+// Run runs cmd to its end, or kills it after limit (0: no limit), and
+// returns what it wrote and its exit code. err is a failure to run it or
+// ErrTimeout, never a non-zero exit; cmd.ProcessState is set afterwards.
+func Run(cmd *exec.Cmd, limit time.Duration) (stdout, stderr string, code int, err error) {
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		return "", "", 0, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var timeout <-chan time.Time
+	if limit > 0 {
+		t := time.NewTimer(limit)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case err = <-done:
+	case <-timeout:
+		cmd.Process.Kill()
+		<-done
+		return out.String(), errb.String(), 0, ErrTimeout
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return out.String(), errb.String(), ee.ExitCode(), nil
+	}
+	return out.String(), errb.String(), 0, err
 }
 
 // WaitFor polls cond every 50 ms for up to d.

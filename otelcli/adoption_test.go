@@ -242,6 +242,12 @@ func TestAuthorConsent(t *testing.T) {
 			if !strings.Contains(r.stdout, `"source": "`+tt.source+`"`) {
 				t.Fatalf("status %s", r.stdout)
 			}
+			// Enabling says so when the author's setting keeps it off.
+			r = execute(t, testTree(), []string{"telemetry", "enable"}, nil, opts...)
+			stays := strings.Contains(r.stdout, "It stays off: disabled by config file.")
+			if authorOff := tt.source == "config file" && !tt.on; r.code != 0 || stays != authorOff {
+				t.Fatalf("enable (author's setting off: %v): %d %q", authorOff, r.code, r.stdout)
+			}
 		})
 	}
 	// Opted out by the author's setting: nothing is read or written.

@@ -1,19 +1,20 @@
 package otelcli
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // noticeWhat says what is collected and what is not; the notice adds how
 // to see it and turn it off.
 const noticeWhat = `
-{{name}} collects anonymous usage data to learn which commands are used and
-how well they work: the command, the names of the flags you set, how long it
-took, whether it failed (the kind of error, not its message), the OS, the
-architecture and the {{name}} version, with a random install id.
-It never collects arguments, file paths, flag values you type (except a
-few fixed choices such as a cloud provider), error messages, host or user
-names, or environment variables. This first run was not recorded.
-{{account}}
+{{what}}
+
 `
+
+// whatCollected is the notice's first paragraph, wrapped when rendered:
+// {{values}} names the CLI's allowlisted flags, which vary in length.
+const whatCollected = `{{name}} collects anonymous usage data to learn which commands are used and how well they work: the command, the names of the flags you set, how long it took, whether it failed (the kind of error, not its message), the OS, the architecture and the {{name}} version, with a random install id. It never collects arguments, file paths, flag values you type{{values}}, error messages, host or user names, or environment variables. This first run was not recorded.`
 
 const defaultNotice = noticeWhat + `  See what is sent:   {{name}} telemetry show
   Turn it off:        {{name}} telemetry disable
@@ -42,17 +43,51 @@ func (r *Run) noticeText() string {
 	}
 	account := ""
 	if c.account != nil {
-		account = "While you are logged in, your account id is attached too (" + c.account.Key + "),\n" +
-			"to count usage per account.\n"
+		account = " While you are logged in, your account id is attached too (" + c.account.Key + "), to count usage per account."
 	}
 	flag := ""
 	if h := c.flagHint(); h != "" {
 		flag = "  For one run:        " + h + "\n"
 	}
-	t = strings.NewReplacer("{{name}}", r.root.Name(), "{{prefix}}", c.envPrefix,
-		"{{url}}", c.docsURL, "{{more}}", more, "{{account}}", account, "{{flag}}", flag).Replace(t)
+	values := ""
+	if len(c.flagRules) > 0 {
+		names := make([]string, 0, len(c.flagRules))
+		for n := range c.flagRules {
+			names = append(names, "--"+n)
+		}
+		slices.Sort(names)
+		list := names[len(names)-1]
+		if len(names) > 1 {
+			list = strings.Join(names[:len(names)-1], ", ") + " and " + list
+		}
+		values = " (except the values of " + list + ", only in forms " + r.root.Name() + " allows)"
+	}
+	name := r.root.Name()
+	what := wrap(strings.NewReplacer("{{values}}", values, "{{name}}", name).Replace(whatCollected)+account, 76)
+	t = strings.NewReplacer("{{what}}", what, "{{name}}", name, "{{prefix}}", c.envPrefix,
+		"{{url}}", c.docsURL, "{{more}}", more, "{{flag}}", flag).Replace(t)
 	if !strings.HasSuffix(t, "\n") {
 		t += "\n"
 	}
 	return t
+}
+
+// wrap breaks s into lines of at most width bytes, between words.
+func wrap(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, w := range strings.Fields(s) {
+		switch {
+		case n == 0:
+		case n+1+len(w) > width:
+			b.WriteByte('\n')
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String()
 }

@@ -378,6 +378,17 @@ func TestFirstRunNotice(t *testing.T) {
 	if r.stdout != "created \n" {
 		t.Errorf("stdout %q", r.stdout)
 	}
+	// The flags whose values may be sent are this CLI's, named; the
+	// paragraph is wrapped whatever their names' length.
+	if oneLine := strings.Join(strings.Fields(r.stderr), " "); !strings.Contains(oneLine,
+		"flag values you type (except the values of --name, --provider, --region and --tag, only in forms app allows),") {
+		t.Errorf("notice does not name the allowlisted flags:\n%s", r.stderr)
+	}
+	for _, line := range strings.Split(r.stderr, "\n") {
+		if len(line) > 76 {
+			t.Errorf("notice line of %d bytes: %q", len(line), line)
+		}
+	}
 	if n := len(spooled(t, h, "app")); n != 0 {
 		t.Fatalf("first run recorded %d invocations", n)
 	}

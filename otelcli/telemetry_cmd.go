@@ -37,18 +37,21 @@ type telemetryEnv struct {
 	account  *Account
 	decision decision
 	forRun   func() (decision, bool)
-	dirs     func() (store.Dirs, error)
-	newSpool func(store.Dirs) *spool.Spool
+	// decideNow asks every source again, after a change.
+	decideNow func() decision
+	dirs      func() (store.Dirs, error)
+	newSpool  func(store.Dirs) *spool.Spool
 }
 
 func newTelemetryCmd(r *Run) *cobra.Command {
 	te := &telemetryEnv{
-		name:     r.root.Name(),
-		account:  r.cfg.account,
-		decision: r.decision,
-		forRun:   func() (decision, bool) { return decideForRun(r.cfg) },
-		dirs:     r.stateDirs,
-		newSpool: r.cfg.newSpool,
+		name:      r.root.Name(),
+		account:   r.cfg.account,
+		decision:  r.decision,
+		forRun:    func() (decision, bool) { return decideForRun(r.cfg) },
+		decideNow: func() decision { return decide(r.cfg, r.stateDirs) },
+		dirs:      r.stateDirs,
+		newSpool:  r.cfg.newSpool,
 	}
 	group := &cobra.Command{
 		Use:   "telemetry",
@@ -152,6 +155,9 @@ func enableRun(o *switchOptions) error {
 	fmt.Fprintln(o.out, "Telemetry enabled.")
 	if d, ok := o.forRun(); ok {
 		fmt.Fprintf(o.out, "It stays off while %s=%s is set.\n", d.source, d.value)
+	} else if d := o.decideNow(); !d.enabled {
+		// Another persisted choice says no: the CLI's own setting.
+		fmt.Fprintf(o.out, "It stays off: %s.\n", d)
 	}
 	return nil
 }

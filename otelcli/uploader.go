@@ -52,6 +52,10 @@ func RunUploader(opts ...Option) int {
 }
 
 func runUploader(c *config) int {
+	background := len(c.args) > 1 && c.args[1] == backgroundArg
+	if background {
+		closeInherited()
+	}
 	dirs, err := c.dirs()
 	if err != nil {
 		return 0
@@ -80,7 +84,7 @@ func runUploader(c *config) int {
 	// Started by a command (not by hand): yield to the user's next
 	// commands, and stay a few seconds after the spool is empty so that
 	// they hand it their runs instead of each starting an uploader.
-	if len(c.args) > 1 && c.args[1] == backgroundArg {
+	if background {
 		cfg.LowPriority = true
 		cfg.Linger = upload.DefaultLinger
 		if d, err := time.ParseDuration(c.lookupEnv.Get(env.UploadLinger)); err == nil {

@@ -4,9 +4,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -324,4 +326,48 @@ func withoutTelemetryCommand(s string) string {
 		}
 	}
 	return strings.Join(out, "")
+}
+
+// TestUploaderKeepsNoInheritedFile: `clusterctl cluster list 3>&1 | cat`
+// returns when clusterctl does, although the background uploader it starts
+// lives on (here against a backend that never answers): the uploader closes
+// the descriptors it inherited beyond stdio, which the caller waits on.
+// Found by running the built example by hand: the pipeline took 91 s.
+func TestUploaderKeepsNoInheritedFile(t *testing.T) {
+	l := e2e.Listen(t, "127.0.0.1:0")
+	defer l.Close()
+	accepted := e2e.Hang(l)
+	u := newUser(t, true, "OTEL_EXPORTER_OTLP_ENDPOINT=http://"+l.Addr().String(), "OTEL_EXPORTER_OTLP_TIMEOUT=60000")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command(instrumented, "cluster", "list")
+	cmd.Env, cmd.Dir = u.env, u.home
+	cmd.ExtraFiles = []*os.File{w} // fd 3, as a shell's 3>&1 passes it
+	if _, stderr, code, err := e2e.Run(cmd, 30*time.Second); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v: %s", code, err, stderr)
+	}
+	w.Close()
+	eof := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, r)
+		close(eof)
+	}()
+	if !e2e.WaitFor(10*time.Second, func() bool { return accepted.Load() > 0 }) {
+		t.Fatal("no uploader connected")
+	}
+	// The uploader waits on the backend for its whole lifetime (40 s): an
+	// end of file before that is its doing.
+	select {
+	case <-eof:
+	case <-time.After(20 * time.Second):
+		t.Fatal("fd 3 is still open: the uploader holds what the command inherited")
+	}
+	b, err := os.ReadFile(filepath.Join(u.cacheDir(), "upload.lock"))
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 || syscall.Kill(pid, 0) != nil {
+		t.Fatalf("no uploader running (lock %q, %v): the end of file proves nothing", b, err)
+	}
 }

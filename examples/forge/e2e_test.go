@@ -553,3 +553,23 @@ func TestDisableThroughAlias(t *testing.T) {
 			"after `telemetry enable` the backend got %d span(s): %+v", len(queued), rcv.count(), rcv.records())
 	}
 }
+
+// TestNoHomeWritesNothing: without HOME (cron, `env -i`), forge's
+// directories would be relative to wherever it runs; the instrumented build
+// then keeps no telemetry state at all, and writes nothing the plain build
+// does not. Found by running the built example by hand.
+func TestNoHomeWritesNothing(t *testing.T) {
+	for _, bin := range []string{plain, instrumented} {
+		cwd := t.TempDir()
+		for range 2 {
+			cmd := exec.Command(bin, "version")
+			cmd.Env, cmd.Dir = []string{"PATH=" + os.Getenv("PATH")}, cwd
+			if _, stderr, code, err := e2e.Run(cmd, 30*time.Second); err != nil || code != 0 {
+				t.Fatalf("%s: exit %d, %v: %s", filepath.Base(bin), code, err, stderr)
+			}
+		}
+		if entries, _ := os.ReadDir(cwd); len(entries) != 0 {
+			t.Errorf("%s wrote into the working directory: %v", filepath.Base(bin), entries)
+		}
+	}
+}

@@ -3,6 +3,8 @@
 package telemetry
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
 
 	"github.com/cli-telemetry/otelcli/examples/forge/cli"
@@ -33,10 +35,18 @@ func Options(version string) []otelcli.Option {
 	}
 }
 
+// stateDirs are forge's own directories. A relative FORGE_CONFIG_DIR is the
+// user's choice, made absolute; a directory that is relative only because
+// there is no home (cron, `env -i`) would scatter telemetry state wherever
+// forge runs: then there is none, and telemetry is off for the run.
 func stateDirs() (configDir, cacheDir string, err error) {
-	if configDir, err = filepath.Abs(cli.ConfigDir()); err != nil {
+	configDir, cacheDir = cli.ConfigDir(), cli.CacheDir()
+	if os.Getenv(cli.ConfigDirEnv) == "" && (!filepath.IsAbs(configDir) || !filepath.IsAbs(cacheDir)) {
+		return "", "", errors.New("no home directory")
+	}
+	if configDir, err = filepath.Abs(configDir); err != nil {
 		return "", "", err
 	}
-	cacheDir, err = filepath.Abs(cli.CacheDir())
+	cacheDir, err = filepath.Abs(cacheDir)
 	return configDir, cacheDir, err
 }

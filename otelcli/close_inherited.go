@@ -1,11 +1,13 @@
-//go:build linux || darwin || freebsd || netbsd || dragonfly
+//go:build unix
 
 package otelcli
 
 import (
 	"os"
+	"runtime"
 	"strconv"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // closeInherited closes the descriptors above stderr that the background
@@ -19,47 +21,41 @@ func closeInherited() {
 		if fd <= 2 {
 			continue
 		}
-		flags, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
-		if errno == 0 && flags&syscall.FD_CLOEXEC == 0 {
-			syscall.Close(fd)
+		if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
+			unix.Close(fd)
 		}
 	}
 }
 
-// openFDs lists the process's descriptors: from /proc (or /dev/fd) where
-// the system has it, else every number up to the descriptor limit (at most
-// 4096), which fcntl then tells apart.
+// openFDs lists the process's descriptors where the system lists them
+// faithfully (Linux's /proc, macOS's /dev/fd), else every number up to the
+// descriptor limit, at most 4096 (a FreeBSD /dev/fd without fdescfs shows
+// only 0 to 2), for fcntl to tell apart.
 func openFDs() []int {
-	for _, dir := range []string{"/proc/self/fd", "/dev/fd"} {
-		names, err := readDirNames(dir)
-		if err != nil || len(names) == 0 {
-			continue
-		}
-		fds := make([]int, 0, len(names))
-		for _, n := range names {
-			if fd, err := strconv.Atoi(n); err == nil {
-				fds = append(fds, fd)
+	dir := map[string]string{"linux": "/proc/self/fd", "android": "/proc/self/fd", "darwin": "/dev/fd", "ios": "/dev/fd"}[runtime.GOOS]
+	if dir != "" {
+		if f, err := os.Open(dir); err == nil {
+			names, err := f.Readdirnames(-1)
+			f.Close()
+			if err == nil {
+				fds := make([]int, 0, len(names))
+				for _, n := range names {
+					if fd, err := strconv.Atoi(n); err == nil {
+						fds = append(fds, fd)
+					}
+				}
+				return fds
 			}
 		}
-		return fds
 	}
 	limit := uint64(4096)
-	var rl syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil && uint64(rl.Cur) < limit {
+	var rl unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &rl) == nil && uint64(rl.Cur) < limit {
 		limit = uint64(rl.Cur)
 	}
-	fds := make([]int, 0, limit)
-	for fd := 0; fd < int(limit); fd++ {
-		fds = append(fds, fd)
+	fds := make([]int, limit)
+	for i := range fds {
+		fds[i] = i
 	}
 	return fds
-}
-
-func readDirNames(dir string) ([]string, error) {
-	f, err := os.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return f.Readdirnames(-1)
 }

@@ -1,8 +1,7 @@
-//go:build !(linux || darwin || freebsd || netbsd || dragonfly)
+//go:build !unix
 
 package otelcli
 
-// closeInherited does nothing here: a Windows child inherits only the
-// handles it is given, and elsewhere (OpenBSD) fcntl is not called through
-// the syscall package.
+// closeInherited does nothing: a Windows child inherits only the handles
+// it is given.
 func closeInherited() {}

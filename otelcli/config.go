@@ -57,7 +57,7 @@ type config struct {
 	lookupEnv     env.Lookup
 	args          []string
 
-	// The full names of runVars, once asked for (cliVar).
+	// The full names of runVars (cliVar).
 	runVars [len(runVars)]string
 
 	// From the environment, by resolve.
@@ -104,6 +104,7 @@ func newConfig(name string, opts []Option) *config {
 	if c.envPrefix == "" {
 		c.envPrefix = envPrefixFor(c.serviceName)
 	}
+	c.nameRunVars()
 	if c.inlineTimeout <= 0 {
 		c.inlineTimeout = time.Second
 	}
@@ -140,32 +141,33 @@ func envPrefixFor(name string) string {
 // runVars are the CLI's own variables every recorded run reads.
 var runVars = [...]string{env.TelemetryDisabled, env.TelemetryDebug, env.TelemetrySampleRate, env.TelemetryDelivery, env.Endpoint}
 
-// cliVar is the full name of one of the CLI's own variables. The names of
-// runVars are made together, in one allocation instead of one each.
+// cliVar is the full name of one of the CLI's own variables.
 func (c *config) cliVar(name string) string {
-	i := slices.Index(runVars[:], name)
-	if i < 0 {
-		return env.Prefixed(c.envPrefix, name)
+	if i := slices.Index(runVars[:], name); i >= 0 {
+		return c.runVars[i]
 	}
-	if c.runVars[0] == "" {
-		prefix := env.Prefixed(c.envPrefix, "")
-		var b strings.Builder
-		n := 0
-		for _, v := range runVars {
-			n += len(prefix) + len(v)
-		}
-		b.Grow(n)
-		for _, v := range runVars {
-			b.WriteString(prefix)
-			b.WriteString(v)
-		}
-		all := b.String()
-		for j, v := range runVars {
-			n := len(prefix) + len(v)
-			c.runVars[j], all = all[:n], all[n:]
-		}
+	return env.Prefixed(c.envPrefix, name)
+}
+
+// nameRunVars makes the full names of runVars together, in one allocation
+// instead of one each, once the prefix is known.
+func (c *config) nameRunVars() {
+	prefix := env.Prefixed(c.envPrefix, "")
+	n := 0
+	for _, v := range runVars {
+		n += len(prefix) + len(v)
 	}
-	return c.runVars[i]
+	var b strings.Builder
+	b.Grow(n)
+	for _, v := range runVars {
+		b.WriteString(prefix)
+		b.WriteString(v)
+	}
+	all := b.String()
+	for i, v := range runVars {
+		n := len(prefix) + len(v)
+		c.runVars[i], all = all[:n], all[n:]
+	}
 }
 
 // resolve reads the environment once, after the consent decision: debug

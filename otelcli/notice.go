@@ -3,6 +3,8 @@ package otelcli
 import (
 	"slices"
 	"strings"
+
+	"github.com/cli-telemetry/otelcli/processors"
 )
 
 // noticeWhat says what is collected and what is not; the notice adds how
@@ -49,23 +51,10 @@ func (r *Run) noticeText() string {
 	if h := c.flagHint(); h != "" {
 		flag = "  For one run:        " + h + "\n"
 	}
-	values := ""
-	if len(c.flagRules) > 0 {
-		names := make([]string, 0, len(c.flagRules))
-		for n := range c.flagRules {
-			names = append(names, "--"+n)
-		}
-		slices.Sort(names)
-		list := names[len(names)-1]
-		if len(names) > 1 {
-			list = strings.Join(names[:len(names)-1], ", ") + " and " + list
-		}
-		values = " (except the values of " + list + ", only in forms " + r.root.Name() + " allows)"
-	}
 	name := r.root.Name()
-	what := wrap(strings.NewReplacer("{{values}}", values, "{{name}}", name).Replace(whatCollected)+account, 76)
+	what := wrap(strings.NewReplacer("{{values}}", flagValuesSent(c.flagRules, name), "{{name}}", name).Replace(whatCollected)+account, 76)
 	t = strings.NewReplacer("{{what}}", what, "{{name}}", name, "{{prefix}}", c.envPrefix,
-		"{{url}}", c.docsURL, "{{more}}", more, "{{flag}}", flag).Replace(t)
+		"{{url}}", c.docsURL, "{{more}}", more, "{{flag}}", flag, "{{account}}", strings.TrimSpace(account)).Replace(t)
 	if !strings.HasSuffix(t, "\n") {
 		t += "\n"
 	}
@@ -90,4 +79,37 @@ func wrap(s string, width int) string {
 		n += len(w)
 	}
 	return b.String()
+}
+
+// flagValuesSent is the notice's exception for the flags whose values may
+// be sent: "" when there are none, else which, and how.
+func flagValuesSent(rules map[string]processors.Rule, name string) string {
+	var checked, hashedFlags []string
+	for flag, rule := range rules {
+		if _, ok := rule.(hashed); ok {
+			hashedFlags = append(hashedFlags, "--"+flag)
+		} else {
+			checked = append(checked, "--"+flag)
+		}
+	}
+	var parts []string
+	if len(checked) > 0 {
+		parts = append(parts, "of "+andList(checked)+", only in forms "+name+" allows")
+	}
+	if len(hashedFlags) > 0 {
+		parts = append(parts, "of "+andList(hashedFlags)+", as a keyed hash")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (except the values " + strings.Join(parts, ", and ") + ")"
+}
+
+// andList is "a", "a and b", "a, b and c", sorted.
+func andList(s []string) string {
+	slices.Sort(s)
+	if len(s) == 1 {
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }

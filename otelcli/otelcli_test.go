@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/cli-telemetry/otelcli/internal/store"
@@ -330,6 +331,9 @@ func TestPersistedSettingAndModels(t *testing.T) {
 			if d.enabled && d.stamp != store.SettingsStamp(store.Dirs{Config: filepath.Join(h.config, "app", "telemetry")}) {
 				t.Errorf("stamp %+v is not the settings file's", d.stamp)
 			}
+			if d.enabled && tt.settings != "" && d.stamp == (store.Stamp{}) {
+				t.Error("decided by a settings file, without its stamp")
+			}
 			if d.stamp = (store.Stamp{}); d != tt.want {
 				t.Fatalf("got %+v, want %+v", d, tt.want)
 			}
@@ -381,7 +385,7 @@ func TestFirstRunNotice(t *testing.T) {
 	// The flags whose values may be sent are this CLI's, named; the
 	// paragraph is wrapped whatever their names' length.
 	if oneLine := strings.Join(strings.Fields(r.stderr), " "); !strings.Contains(oneLine,
-		"flag values you type (except the values of --name, --provider, --region and --tag, only in forms app allows),") {
+		"flag values you type (except the values of --provider, --region and --tag, only in forms app allows, and of --name, as a keyed hash),") {
 		t.Errorf("notice does not name the allowlisted flags:\n%s", r.stderr)
 	}
 	for _, line := range strings.Split(r.stderr, "\n") {
@@ -570,3 +574,49 @@ func TestHiddenCommand(t *testing.T) {
 		t.Fatalf("hidden command span %q", s.Name)
 	}
 }
+
+// TestResourceIsTheSessions: OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME
+// reach neither the spool nor an author's exporter, not even for a key the
+// policy allows: the resource is the session's, checked by the policy once.
+func TestResourceIsTheSessions(t *testing.T) {
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "os.type=plan9,service.version=9.9.9,deployment.environment=canary-res-1")
+	t.Setenv("OTEL_SERVICE_NAME", "canary-res-2")
+	check := func(where string, res map[string]any) {
+		t.Helper()
+		if res["os.type"] != runtime.GOOS || res["service.version"] != "1.2.3" || res["service.name"] != "app" {
+			t.Errorf("%s: resource %v", where, res)
+		}
+		if s := fmt.Sprint(res); strings.Contains(s, "canary") || strings.Contains(s, "plan9") {
+			t.Errorf("%s: the environment's resource leaked: %v", where, res)
+		}
+	}
+
+	h := newHome(t, "app", false)
+	execute(t, testTree(), []string{"cluster", "create"}, nil, appOpts...)
+	rs := spooled(t, h, "app")
+	if len(rs) != 1 {
+		t.Fatalf("%d invocations spooled", len(rs))
+	}
+	check("spool", rs[0].Resource)
+
+	exp := &keepingExporter{}
+	execute(t, testTree(), []string{"cluster", "create"}, nil, append(appOpts, WithExporter(exp))...)
+	if len(exp.spans) != 1 {
+		t.Fatalf("%d spans exported", len(exp.spans))
+	}
+	res := map[string]any{}
+	for _, kv := range exp.spans[0].Resource().Attributes() {
+		res[string(kv.Key)] = kv.Value.Emit()
+	}
+	check("author's exporter", res)
+}
+
+// keepingExporter keeps what it is given, also past Shutdown (tracetest's
+// in-memory exporter forgets it there).
+type keepingExporter struct{ spans []sdktrace.ReadOnlySpan }
+
+func (e *keepingExporter) ExportSpans(_ context.Context, s []sdktrace.ReadOnlySpan) error {
+	e.spans = append(e.spans, s...)
+	return nil
+}
+func (e *keepingExporter) Shutdown(context.Context) error { return nil }

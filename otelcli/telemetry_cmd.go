@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cli-telemetry/otelcli/internal/otlp"
 	"github.com/cli-telemetry/otelcli/internal/render"
 	"github.com/cli-telemetry/otelcli/internal/spool"
 	"github.com/cli-telemetry/otelcli/internal/store"
@@ -224,12 +224,17 @@ func showRun(o *showOptions) error {
 	if err != nil {
 		return err
 	}
-	// The newest invocation still spooled, else the last one uploaded.
-	path := filepath.Join(d.Cache, lastFile)
-	if files, _ := spool.New(filepath.Join(d.Cache, spoolDir)).Files(); len(files) > 0 {
-		path = files[len(files)-1].Path
+	// The newest invocation still spooled, else the last one that left
+	// the spool (which the uploader keeps, also when it took the spooled
+	// one between the listing and the read).
+	sp := o.newSpool(d)
+	rs, err := []otlp.ResourceSpans(nil), fs.ErrNotExist
+	if files, _ := sp.Files(); len(files) > 0 {
+		rs, err = spool.Read(files[len(files)-1].Path)
 	}
-	rs, err := spool.Read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		rs, err = spool.Read(sp.Last)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintln(o.out, "Nothing has been recorded yet.")
 		return nil

@@ -45,7 +45,11 @@ func isUploaderArgs(args []string) bool { return len(args) > 0 && args[0] == upl
 // and its consent sources matter) and returns the exit code for the
 // uploader process: always 0, since nobody waits for it. It checks consent
 // again, so that a user who opted out since the runs were queued sends
-// nothing.
+// nothing. An uploader started by a command first closes the descriptors
+// above stderr that it inherited without close-on-exec (a pipe its
+// caller's shell passed on, which the caller waits on): a CLI that wraps
+// an inherited descriptor on purpose (systemd's LISTEN_FDS) must not do so
+// before calling it.
 func RunUploader(opts ...Option) int {
 	name := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
 	return runUploader(newConfig(name, opts))

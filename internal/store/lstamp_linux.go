@@ -7,7 +7,7 @@ import "syscall"
 // the path's: it runs at the start and the end of every command.
 func lstamp(path string) (Stamp, bool) {
 	var st syscall.Stat_t
-	if syscall.Lstat(path, &st) != nil {
+	if lstat(path, &st) != nil {
 		return Stamp{}, false
 	}
 	return Stamp{
@@ -15,7 +15,8 @@ func lstamp(path string) (Stamp, bool) {
 	}, st.Mode&syscall.S_IFMT == syscall.S_IFREG
 }
 
-// fstamp is the stamp of the file fstat described (at path).
+// fstamp is the stamp of the file fstat described: of the bytes just read,
+// not of whatever is at the path a moment later.
 func fstamp(st *syscall.Stat_t, _ string) Stamp {
 	return Stamp{id: st.Ino, size: st.Size, mtime: st.Mtim.Nano(), exists: true}
 }

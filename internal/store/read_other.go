@@ -55,7 +55,9 @@ func CheckDir(path string) error {
 // notExist is errors.Is(err, fs.ErrNotExist).
 func notExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
-// readFileStamp is ReadFile, with the stamp of the file it read.
+// readFileStamp is ReadFile, with the stamp of the file at path, asked again
+// by lstat after the read: a rewrite between the two goes unseen until the
+// file changes again.
 func readFileStamp(path string, max int64) ([]byte, Stamp, error) {
 	b, err := ReadFile(path, max)
 	if err != nil {

@@ -34,7 +34,7 @@ func readFileStamp(path string, max int64) ([]byte, Stamp, error) {
 	if err != nil {
 		if err != syscall.ENOENT {
 			var st syscall.Stat_t
-			if syscall.Lstat(path, &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFLNK {
+			if lstat(path, &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFLNK {
 				return nil, Stamp{}, unsafe(path, "symbolic link")
 			}
 		}
@@ -42,7 +42,7 @@ func readFileStamp(path string, max int64) ([]byte, Stamp, error) {
 	}
 	defer syscall.Close(fd)
 	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil {
+	if err := ignoringEINTR(func() error { return syscall.Fstat(fd, &st) }); err != nil {
 		return nil, Stamp{}, &fs.PathError{Op: "fstat", Path: path, Err: err}
 	}
 	switch {
@@ -87,14 +87,15 @@ func readFD(path string, fd int, size, max int64) ([]byte, error) {
 			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		n += m
+		if int64(n) > max {
+			return nil, fmt.Errorf("store: file grew over %d bytes while read: %w", max, ErrUnsafe)
+		}
 		if m == 0 || int64(n) == size && n < len(b) {
 			break
 		}
 		if n == len(b) {
-			if int64(n) > max {
-				return nil, fmt.Errorf("store: file grew over %d bytes while read: %w", max, ErrUnsafe)
-			}
-			b = append(b, make([]byte, len(b))...)
+			// It grew since fstat: read on, never past max+1 bytes.
+			b = append(b, make([]byte, min(int64(len(b)), max+1-int64(n)))...)
 		}
 	}
 	return b[:n], nil
@@ -107,7 +108,7 @@ func CheckDir(path string) error { return checkDirAt(path, path, syscall.Geteuid
 // checkDirAt checks dir, naming path in errors, for the user uid.
 func checkDirAt(path, dir string, uid int) error {
 	var st syscall.Stat_t
-	if err := syscall.Lstat(dir, &st); err != nil {
+	if err := lstat(dir, &st); err != nil {
 		return &fs.PathError{Op: "lstat", Path: dir, Err: err}
 	}
 	switch {
@@ -132,4 +133,18 @@ func notExist(err error) bool {
 		return pe.Err == syscall.ENOENT
 	}
 	return errors.Is(err, fs.ErrNotExist)
+}
+
+// lstat is syscall.Lstat, retried when a signal interrupts it (as the os
+// package does).
+func lstat(path string, st *syscall.Stat_t) error {
+	return ignoringEINTR(func() error { return syscall.Lstat(path, st) })
+}
+
+func ignoringEINTR(f func() error) error {
+	for {
+		if err := f(); err != syscall.EINTR {
+			return err
+		}
+	}
 }

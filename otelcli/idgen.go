@@ -2,6 +2,7 @@ package otelcli
 
 import (
 	"context"
+	"encoding/binary"
 	"math/rand/v2"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -21,8 +22,8 @@ var _ sdktrace.IDGenerator = idGenerator{}
 func (idGenerator) NewIDs(context.Context) (trace.TraceID, trace.SpanID) {
 	var tid trace.TraceID
 	for !tid.IsValid() {
-		putUint64(tid[:8], rand.Uint64())
-		putUint64(tid[8:], rand.Uint64())
+		binary.LittleEndian.PutUint64(tid[:8], rand.Uint64())
+		binary.LittleEndian.PutUint64(tid[8:], rand.Uint64())
 	}
 	return tid, newSpanID()
 }
@@ -32,7 +33,7 @@ func (idGenerator) NewSpanID(context.Context, trace.TraceID) trace.SpanID { retu
 func newSpanID() trace.SpanID {
 	var sid trace.SpanID
 	for !sid.IsValid() {
-		putUint64(sid[:], rand.Uint64())
+		binary.LittleEndian.PutUint64(sid[:], rand.Uint64())
 	}
 	return sid
 }
@@ -43,13 +44,7 @@ func newSpanID() trace.SpanID {
 // random state, which every command would pay for one id.
 func newExecID() string {
 	var u [16]byte
-	putUint64(u[:8], rand.Uint64())
-	putUint64(u[8:], rand.Uint64())
+	binary.LittleEndian.PutUint64(u[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(u[8:], rand.Uint64())
 	return store.FormatUUID(u)
-}
-
-func putUint64(b []byte, v uint64) {
-	for i := range 8 {
-		b[i] = byte(v >> (8 * i))
-	}
 }

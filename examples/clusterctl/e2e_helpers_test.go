@@ -106,18 +106,7 @@ func (u *user) stopOneUploader() {
 	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	e2e.WaitFor(10*time.Second, func() bool {
-		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
-			return false
-		}
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		return true
-	})
+	u.waitUploaderGone(10 * time.Second)
 }
 
 // receiver is a loopback OTLP/HTTP backend that records raw request bodies

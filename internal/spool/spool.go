@@ -88,11 +88,18 @@ func (s *Spool) fileBound() int64 {
 // upload lock and state live there). Callers run it before recording
 // anything: an unusable spool means telemetry is off for the run.
 func (s *Spool) Ensure() error {
-	d, err := s.open(true)
-	if err != nil {
-		return err
+	// Checked, not opened: Write opens it with every check, and this runs
+	// at the start of every command. Only a missing spool is created here.
+	if err := store.CheckDir(s.Dir); err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("spool: %w", err)
+		}
+		d, err := s.open(true)
+		if err != nil {
+			return err
+		}
+		d.Close()
 	}
-	d.Close()
 	if err := store.CheckDir(filepath.Dir(s.Dir)); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}

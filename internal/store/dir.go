@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -148,31 +149,33 @@ func (d *Dir) ReadFile(name string, max int64) ([]byte, error) {
 	return readAll(f, fi.Size(), max)
 }
 
-// readAll reads what fstat announced, and never more than max: a file that
-// grows while it is read is refused, not followed.
+// readAll reads what fstat announced (size), in one read when the file
+// did not change since, and never more than max: a file that grows past it
+// while read is refused, not followed.
 func readAll(r io.Reader, size, max int64) ([]byte, error) {
 	if max <= 0 {
 		max = 1<<63 - 2
 	}
-	b := make([]byte, 0, min(size, max)+1)
-	lr := io.LimitReader(r, max+1)
+	b := make([]byte, min(size, max)+1)
+	n := 0
 	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+		m, err := r.Read(b[n:])
+		n += m
+		if int64(n) > max {
+			return nil, fmt.Errorf("store: file grew over %d bytes while read: %w", max, ErrUnsafe)
 		}
-		n, err := lr.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
+		if err == io.EOF || m == 0 && err == nil || int64(n) == size && n < len(b) {
 			break
 		}
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
+		if n == len(b) {
+			// It grew since fstat: read on, never past max+1 bytes.
+			b = append(b, make([]byte, min(int64(len(b)), max+1-int64(n)))...)
+		}
 	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("store: file grew over %d bytes while read: %w", max, ErrUnsafe)
-	}
-	return b, nil
+	return b[:n], nil
 }
 
 // Lstat describes name without following a link.
@@ -312,10 +315,7 @@ func (d *Dir) temp(data []byte, from string) (string, error) {
 // file crypto/rand's set-up.
 func tempName() string {
 	var b [8]byte
-	v := mrand.Uint64()
-	for i := range b {
-		b[i] = byte(v >> (8 * i))
-	}
+	binary.LittleEndian.PutUint64(b[:], mrand.Uint64())
 	return TempPrefix + hex.EncodeToString(b[:])
 }
 

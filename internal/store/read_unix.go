@@ -5,6 +5,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"syscall"
@@ -53,7 +54,7 @@ func readFileStamp(path string, max int64) ([]byte, Stamp, error) {
 	case int(st.Uid) != uid:
 		return nil, Stamp{}, unsafe(path, fmt.Sprintf("owned by uid %d", st.Uid))
 	}
-	b, err := readFD(path, fd, st.Size, max)
+	b, err := readAll(fdReader(fd), st.Size, max)
 	if err != nil {
 		return nil, Stamp{}, err
 	}
@@ -69,36 +70,23 @@ func openNoFollow(path string) (int, error) {
 	}
 }
 
-// readFD reads what fstat announced in one read when the file did not
-// change, and never more than max: a file that grows past it while read is
-// refused, not followed.
-func readFD(path string, fd int, size, max int64) ([]byte, error) {
-	if max <= 0 {
-		max = 1<<63 - 2
-	}
-	b := make([]byte, min(size, max)+1)
-	n := 0
+// fdReader reads a descriptor, retrying when a signal interrupts it.
+type fdReader int
+
+func (fd fdReader) Read(b []byte) (int, error) {
 	for {
-		m, err := syscall.Read(fd, b[n:])
+		n, err := syscall.Read(int(fd), b)
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
-			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+			return 0, err
 		}
-		n += m
-		if int64(n) > max {
-			return nil, fmt.Errorf("store: file grew over %d bytes while read: %w", max, ErrUnsafe)
+		if n == 0 && len(b) > 0 {
+			return 0, io.EOF
 		}
-		if m == 0 || int64(n) == size && n < len(b) {
-			break
-		}
-		if n == len(b) {
-			// It grew since fstat: read on, never past max+1 bytes.
-			b = append(b, make([]byte, min(int64(len(b)), max+1-int64(n)))...)
-		}
+		return n, nil
 	}
-	return b[:n], nil
 }
 
 // CheckDir checks the directory at path as OpenDir does, without opening

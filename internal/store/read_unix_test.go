@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-// TestReadFDBound: a file that grew since fstat is read on up to the bound
+// TestReadBound: a file that grew since fstat is read on up to the bound
 // and refused past it, however far past fstat's size it grew.
-func TestReadFDBound(t *testing.T) {
+func TestReadBound(t *testing.T) {
 	const max = 65536
 	for _, tt := range []struct {
 		name       string
@@ -38,7 +38,7 @@ func TestReadFDBound(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer syscall.Close(fd)
-			b, err := readFD(p, fd, tt.stat, max)
+			b, err := readAll(fdReader(fd), tt.stat, max)
 			if tt.refused {
 				if !errors.Is(err, ErrUnsafe) || b != nil {
 					t.Fatalf("read %d bytes of %d past the bound of %d: %v", len(b), tt.size, max, err)

@@ -90,6 +90,23 @@ func Run(cmd *exec.Cmd, limit time.Duration) (stdout, stderr string, code int, e
 	return out.String(), errb.String(), 0, err
 }
 
+// Within runs f and fails the test as "<what> hangs" when f has not returned
+// after d: for the calls that must stay bounded whatever they meet (a FIFO,
+// a hung backend, a hostile variable).
+func Within(t testing.TB, d time.Duration, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("%s hangs", what)
+	}
+}
+
 // WaitFor polls cond every 50 ms for up to d.
 func WaitFor(d time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(d)

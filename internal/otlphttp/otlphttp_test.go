@@ -384,14 +384,8 @@ func TestMalformedIsAnErrorWithoutSecrets(t *testing.T) {
 	}
 	for name, vars := range cases {
 		t.Run(name, func(t *testing.T) {
-			done := make(chan error, 1)
-			go func() { _, err := FromEnv(env(vars), ""); done <- err }()
 			var err error
-			select {
-			case err = <-done:
-			case <-time.After(10 * time.Second):
-				t.Fatal("hangs")
-			}
+			e2e.Within(t, 10*time.Second, "reading the configuration", func() { _, err = FromEnv(env(vars), "") })
 			var ce *ConfigError
 			if !errors.As(err, &ce) {
 				t.Fatalf("accepted: %v", err)
@@ -480,15 +474,11 @@ func TestHostileBackend(t *testing.T) {
 			}
 			c := New(cfg)
 			defer c.Close()
-			done := make(chan Response, 1)
-			go func() { done <- c.Export(context.Background(), body(t, "x")) }()
-			select {
-			case r := <-done:
-				if strings.HasPrefix(name, "redirect") && r.Status/100 != 3 {
-					t.Fatalf("redirect followed: %+v", r)
-				}
-			case <-time.After(15 * time.Second):
-				t.Fatal("not bounded by the timeout")
+			b := body(t, "x")
+			var r Response
+			e2e.Within(t, 15*time.Second, "an export the timeout bounds", func() { r = c.Export(context.Background(), b) })
+			if strings.HasPrefix(name, "redirect") && r.Status/100 != 3 {
+				t.Fatalf("redirect followed: %+v", r)
 			}
 		})
 	}

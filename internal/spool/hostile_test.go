@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cli-telemetry/otelcli/internal/e2e"
 )
 
 // Hostile local state in the spool: each test plants what an attacker (any
@@ -42,18 +44,6 @@ func countReal(sp *Spool) int {
 		}
 	}
 	return n
-}
-
-// within fails the test if f does not return in 10 s.
-func within(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { f(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s hangs", what)
-	}
 }
 
 func TestSymlinkedSpoolDirectoryIsRefused(t *testing.T) {
@@ -93,13 +83,13 @@ func TestSpecialFilesInTheSpool(t *testing.T) {
 	realRuns(t, sp, 2)
 
 	for _, p := range []string{fifo, zero, link} {
-		within(t, "reading "+filepath.Base(p), func() {
+		e2e.Within(t, 10*time.Second, "reading "+filepath.Base(p), func() {
 			if _, err := Read(p); err == nil {
 				t.Errorf("%s read as an invocation", filepath.Base(p))
 			}
 		})
 	}
-	within(t, "trim", func() { sp.Trim() })
+	e2e.Within(t, 10*time.Second, "trim", func() { sp.Trim() })
 	files, _ := sp.Files()
 	if len(files) != 2 || countReal(sp) != 2 {
 		t.Fatalf("after trim: %v", files)

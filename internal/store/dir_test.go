@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cli-telemetry/otelcli/internal/e2e"
 )
 
 // private is a new directory of the user's, mode 0700 (t.TempDir's are
@@ -61,18 +63,10 @@ func TestSpecialFilesDoNotHang(t *testing.T) {
 		t.Skip(err)
 	}
 	os.Symlink("/dev/zero", filepath.Join(dir, "zero"))
-	done := make(chan error, 1)
-	go func() {
-		_, err := ReadFile(fifo, MaxStateFile)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, ErrUnsafe) {
-			t.Errorf("fifo: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("reading a FIFO hangs")
+	var err error
+	e2e.Within(t, 10*time.Second, "reading a FIFO", func() { _, err = ReadFile(fifo, MaxStateFile) })
+	if !errors.Is(err, ErrUnsafe) {
+		t.Errorf("fifo: %v", err)
 	}
 	if _, err := ReadFile(filepath.Join(dir, "zero"), MaxStateFile); !errors.Is(err, ErrUnsafe) {
 		t.Errorf("/dev/zero link: %v", err)
@@ -129,18 +123,10 @@ func TestHostileSettingsFile(t *testing.T) {
 			if err := plant(filepath.Join(d.Config, settingsFile)); err != nil {
 				t.Skip(err)
 			}
-			done := make(chan error, 1)
-			go func() {
-				_, _, err := ReadSettings(d)
-				done <- err
-			}()
-			select {
-			case err := <-done:
-				if err == nil {
-					t.Fatal("accepted")
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("hangs")
+			var err error
+			e2e.Within(t, 10*time.Second, "reading the settings", func() { _, _, err = ReadSettings(d) })
+			if err == nil {
+				t.Fatal("accepted")
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cli-telemetry/otelcli/internal/e2e"
 	"github.com/cli-telemetry/otelcli/internal/otlp"
 	"github.com/cli-telemetry/otelcli/internal/spool"
 )
@@ -266,13 +267,7 @@ func TestHostileBackendAtUpload(t *testing.T) {
 			cfg.Env = func(k string) (string, bool) { return "500", k == "OTEL_EXPORTER_OTLP_TIMEOUT" }
 			cfg.Lifetime = 2 * time.Second
 			fill(t, sp, 1)
-			done := make(chan struct{})
-			go func() { Run(context.Background(), cfg); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				t.Fatal("uploader hangs")
-			}
+			e2e.Within(t, 30*time.Second, "the uploader", func() { Run(context.Background(), cfg) })
 			if pending(sp) != c.kept {
 				t.Fatalf("%d pending, want %d", pending(sp), c.kept)
 			}

@@ -333,13 +333,7 @@ func TestRefusedAndHung(t *testing.T) {
 	cfg, sp, _ = setup(t, "http://"+hung.Addr().String())
 	cfg.Env = func(k string) (string, bool) { return "100", k == "OTEL_EXPORTER_OTLP_TIMEOUT" }
 	fill(t, sp, 1)
-	done := make(chan struct{})
-	go func() { Run(context.Background(), cfg); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("uploader not bounded against a hung backend")
-	}
+	e2e.Within(t, 30*time.Second, "the uploader against a hung backend", func() { Run(context.Background(), cfg) })
 	if pending(sp) != 1 || ReadState(cfg.StateDir).Failures != 4 {
 		t.Fatalf("against a hung backend: %d pending, state %+v", pending(sp), ReadState(cfg.StateDir))
 	}

@@ -119,15 +119,11 @@ func cobraDefault(cmd *cobra.Command) bool {
 // only those names can ever be sent. The same list bounds the command names
 // the bundled collector accepts.
 func CommandPaths(root *cobra.Command) []string {
-	var out []string
-	var walk func(*cobra.Command)
-	walk = func(c *cobra.Command) {
-		out = append(out, c.CommandPath())
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
+	cmds := appendCommands(nil, root)
+	out := make([]string, len(cmds))
+	for i, c := range cmds {
+		out[i] = c.CommandPath()
 	}
-	walk(root)
 	slices.Sort(out)
 	return out
 }

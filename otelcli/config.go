@@ -175,14 +175,14 @@ func (c *config) nameRunVars() {
 // system are plain fields from here on.
 func (c *config) resolve() {
 	e := c.lookupEnv
-	c.debug = env.Lookup(e).Bool(c.cliVar(env.TelemetryDebug))
+	c.debug = e.Bool(c.cliVar(env.TelemetryDebug))
 	c.ci = detect.CI(e)
 	c.rate = c.sampleRate
-	if r, ok := env.Lookup(e).Rate(c.cliVar(env.TelemetrySampleRate)); ok {
+	if r, ok := e.Rate(c.cliVar(env.TelemetrySampleRate)); ok {
 		c.rate = r
 	}
 	c.mode = c.delivery
-	switch strings.ToLower(strings.TrimSpace(env.Lookup(e).Get(c.cliVar(env.TelemetryDelivery)))) {
+	switch strings.ToLower(strings.TrimSpace(e.Get(c.cliVar(env.TelemetryDelivery)))) {
 	case "background":
 		c.mode = DeliveryBackground
 	case "inline":
@@ -205,7 +205,7 @@ func (c *config) resolve() {
 // endpointURL is the URL spans are posted to, or "" to let the uploader
 // read OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT itself.
 func (c *config) endpointURL() string {
-	e := env.Lookup(c.lookupEnv)
+	e := c.lookupEnv
 	if v := e.Get(c.cliVar(env.Endpoint)); v != "" {
 		return tracesURL(v)
 	}

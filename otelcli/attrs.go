@@ -3,6 +3,7 @@ package otelcli
 import (
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -23,30 +24,49 @@ type typedFlags struct {
 	args   int // positional arguments, -1 when the flags were not parsed
 }
 
+// flagRule is an allowlisted flag's rule, and the attribute key its value
+// is sent as (made once, for the policy and the recording).
+type flagRule struct {
+	key  attribute.Key
+	rule processors.Rule
+}
+
 // readFlags reads cmd's changed flags, leaving out those that were already
 // set before the command line was parsed (preset).
-func readFlags(cmd *cobra.Command, rules map[string]processors.Rule, preset map[string]bool) *typedFlags {
+func readFlags(cmd *cobra.Command, rules map[string]flagRule, preset map[string]bool) *typedFlags {
 	fs := cmd.Flags()
 	t := &typedFlags{cmd: cmd, args: -1, names: make([]string, 0, fs.NFlag())}
 	if n := min(len(rules), fs.NFlag()); n > 0 {
 		t.values = make([]attribute.KeyValue, 0, n)
 	}
-	fs.Visit(func(f *pflag.Flag) {
+	visitInOrderSet(fs, func(f *pflag.Flag) {
 		if preset[f.Name] {
 			return
 		}
 		t.names = append(t.names, f.Name)
-		if rule, ok := rules[f.Name]; ok {
-			if v, ok := flagValue(f, rule); ok {
-				t.values = append(t.values, attribute.KeyValue{Key: attribute.Key(processors.KeyFlagPrefix + f.Name), Value: v})
+		if r, ok := rules[f.Name]; ok {
+			if v, ok := flagValue(f, r.rule); ok {
+				t.values = append(t.values, attribute.KeyValue{Key: r.key, Value: v})
 			}
 		}
 	})
 	slices.Sort(t.names)
+	slices.SortFunc(t.values, func(a, b attribute.KeyValue) int { return strings.Compare(string(a.Key), string(b.Key)) })
 	if fs.Parsed() {
 		t.args = len(fs.Args())
 	}
 	return t
+}
+
+// visitInOrderSet visits the flags of fs that were set, in the order they
+// were set: Visit would first sort them into a new slice, and readFlags
+// sorts what it keeps anyway. fs's own setting is back as it was when the
+// visit ends, also if a flag's String panics.
+func visitInOrderSet(fs *pflag.FlagSet, fn func(*pflag.Flag)) {
+	sorted := fs.SortFlags
+	fs.SortFlags = false
+	defer func() { fs.SortFlags = sorted }()
+	fs.Visit(fn)
 }
 
 // presetFlags are the root's flags already set before the command line is

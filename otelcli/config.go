@@ -34,7 +34,7 @@ type config struct {
 	envPrefix     string
 	docsURL       string
 	notice        string
-	flagRules     map[string]processors.Rule
+	flagRules     map[string]flagRule
 	fields        []processors.Field
 	envSwitches   []envSwitch
 	flagSwitches  []flagSwitch
@@ -256,13 +256,13 @@ func (c *config) dirs() (store.Dirs, error) {
 	if !filepath.IsAbs(d.Config) || !filepath.IsAbs(d.Cache) {
 		return store.Dirs{}, errors.New("state dirs must be absolute")
 	}
-	return d, nil
+	return d.Prepared(), nil
 }
 
 // newSpool is the spool in dirs, with the author's bounds.
 func (c *config) newSpool(d store.Dirs) *spool.Spool {
-	sp := spool.New(filepath.Join(d.Cache, spoolDir))
-	sp.Last = filepath.Join(d.Cache, lastFile)
+	sp := spool.New(d.SpoolDir())
+	sp.Last = d.LastFile()
 	if c.spoolMaxBytes > 0 {
 		sp.MaxBytes = c.spoolMaxBytes
 	}
@@ -285,16 +285,12 @@ func (c *config) policyFields(key func() []byte, doc bool) []processors.Field {
 		f.Rule = bindHash(f.Rule, key)
 		fields = append(fields, f)
 	}
-	names := make([]string, 0, len(c.flagRules))
-	for name := range c.flagRules {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	flags := len(fields)
+	for name, r := range c.flagRules {
 		f := processors.Field{
 			// Any type: a slice flag is sent as a string slice, each element
 			// held to the rule.
-			Key: processors.KeyFlagPrefix + name, Rule: processors.EachOf(bindHash(c.flagRules[name], key)),
+			Key: string(r.key), Rule: processors.EachOf(bindHash(r.rule, key)),
 			Class: processors.Usage,
 		}
 		if doc {
@@ -302,6 +298,8 @@ func (c *config) policyFields(key func() []byte, doc bool) []processors.Field {
 		}
 		fields = append(fields, f)
 	}
+	// In the order of their names (the map's is random), for the documents.
+	slices.SortFunc(fields[flags:], func(a, b processors.Field) int { return strings.Compare(a.Key, b.Key) })
 	return fields
 }
 

@@ -36,7 +36,7 @@ func BenchmarkFirstRun(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				// A spool holds the few runs not uploaded yet, not every
 				// run of the benchmark.
-				spooled, _ := filepath.Glob(filepath.Join(d.Cache, spoolDir, "*"))
+				spooled, _ := filepath.Glob(filepath.Join(d.SpoolDir(), "*"))
 				for _, f := range spooled {
 					os.Remove(f)
 				}

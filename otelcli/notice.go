@@ -3,8 +3,6 @@ package otelcli
 import (
 	"slices"
 	"strings"
-
-	"github.com/cli-telemetry/otelcli/processors"
 )
 
 // noticeWhat says what is collected and what is not; the notice adds how
@@ -83,10 +81,10 @@ func wrap(s string, width int) string {
 
 // flagValuesSent is the notice's exception for the flags whose values may
 // be sent: "" when there are none, else which, and how.
-func flagValuesSent(rules map[string]processors.Rule, name string) string {
+func flagValuesSent(rules map[string]flagRule, name string) string {
 	var checked, hashedFlags []string
-	for flag, rule := range rules {
-		if _, ok := rule.(hashed); ok {
+	for flag, r := range rules {
+		if _, ok := r.rule.(hashed); ok {
 			hashedFlags = append(hashedFlags, "--"+flag)
 		} else {
 			checked = append(checked, "--"+flag)

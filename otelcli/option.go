@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/spf13/cobra"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -81,9 +83,9 @@ func WithEnvPrefix(prefix string) Option {
 func WithFlagValues(flag string, rule processors.Rule) Option {
 	return optionFunc(func(c *config) {
 		if c.flagRules == nil {
-			c.flagRules = map[string]processors.Rule{}
+			c.flagRules = map[string]flagRule{}
 		}
-		c.flagRules[flag] = rule
+		c.flagRules[flag] = flagRule{key: attribute.Key(processors.KeyFlagPrefix + flag), rule: rule}
 	})
 }
 

@@ -620,3 +620,52 @@ func (e *keepingExporter) ExportSpans(_ context.Context, s []sdktrace.ReadOnlySp
 	return nil
 }
 func (e *keepingExporter) Shutdown(context.Context) error { return nil }
+
+// TestReadFlagsLeavesSortFlags: readFlags visits the flags in the order they
+// were set and sorts what it keeps itself; the command's own SortFlags is
+// as it was afterwards, also when a flag's String panics.
+func TestReadFlagsLeavesSortFlags(t *testing.T) {
+	cmd := &cobra.Command{Use: "x", Run: func(*cobra.Command, []string) {}}
+	cmd.Flags().String("zone", "", "")
+	cmd.Flags().String("alpha", "", "")
+	cmd.Flags().Var(&panicValue{}, "boom", "")
+	if err := cmd.ParseFlags([]string{"--zone", "Z1", "--alpha", "A"}); err != nil {
+		t.Fatal(err)
+	}
+	rules := map[string]flagRule{
+		"zone":  {key: "cli.flag.zone", rule: OneOf("Z1")},
+		"alpha": {key: "cli.flag.alpha", rule: OneOf("A")},
+	}
+	f := readFlags(cmd, rules, nil)
+	if !cmd.Flags().SortFlags {
+		t.Error("SortFlags left false")
+	}
+	if !slices.Equal(f.names, []string{"alpha", "zone"}) {
+		t.Errorf("names %v", f.names)
+	}
+	if len(f.values) != 2 || f.values[0].Key != "cli.flag.alpha" || f.values[1].Key != "cli.flag.zone" {
+		t.Errorf("values %v", f.values)
+	}
+
+	cmd.Flags().Set("boom", "1")
+	rules["boom"] = flagRule{key: "cli.flag.boom", rule: OneOf("1")}
+	func() {
+		defer func() { recover() }()
+		readFlags(cmd, rules, nil)
+		t.Error("no panic")
+	}()
+	if !cmd.Flags().SortFlags {
+		t.Error("SortFlags left false after a panic")
+	}
+}
+
+type panicValue struct{ set bool }
+
+func (v *panicValue) String() string {
+	if v.set {
+		panic("String")
+	}
+	return ""
+}
+func (v *panicValue) Set(string) error { v.set = true; return nil }
+func (v *panicValue) Type() string     { return "panic" }

@@ -2,7 +2,6 @@ package otelcli
 
 import (
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -65,15 +64,13 @@ func installSource() string {
 	if err != nil {
 		return "unknown"
 	}
-	var bins []string
-	if b := os.Getenv("GOBIN"); b != "" {
-		bins = append(bins, b)
-	}
+	bins := [3]detect.GoBin{{Root: os.Getenv("GOBIN")}}
 	if p := os.Getenv("GOPATH"); p != "" {
-		bins = append(bins, filepath.Join(strings.Split(p, string(os.PathListSeparator))[0], "bin"))
+		p, _, _ = strings.Cut(p, string(os.PathListSeparator))
+		bins[1] = detect.GoBin{Root: p, Sub: "bin"}
 	}
 	if h, err := os.UserHomeDir(); err == nil {
-		bins = append(bins, filepath.Join(h, "go", "bin"))
+		bins[2] = detect.GoBin{Root: h, Sub: "go/bin"}
 	}
-	return detect.InstallSource(exe, bins...)
+	return detect.InstallSource(exe, bins[:]...)
 }

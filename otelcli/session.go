@@ -6,7 +6,6 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/spf13/cobra"
 	"go.opentelemetry.io/otel/attribute"
@@ -21,13 +20,6 @@ import (
 	"github.com/cli-telemetry/otelcli/internal/spool"
 	"github.com/cli-telemetry/otelcli/internal/store"
 	"github.com/cli-telemetry/otelcli/processors"
-)
-
-// The cache dir holds the spool, and a link to the newest invocation that
-// left it (uploaded), for "telemetry show".
-const (
-	spoolDir = "spool"
-	lastFile = "last-invocation.pb"
 )
 
 // session records one invocation: a tracer provider whose every span passes
@@ -52,15 +44,16 @@ type session struct {
 	buf     *bufferProcessor
 	spool   *spool.Spool
 	span    trace.Span
-	start   time.Time
 
 	// running and flags are noted from cobra's own goroutine (an
 	// initializer), right after it parsed the command line.
 	running atomic.Pointer[cobra.Command]
 	flags   atomic.Pointer[typedFlags]
 
-	stopSignals func()
-	finished    sync.Once
+	signals  signalWatch
+	finished sync.Once
+	keyOnce  sync.Once
+	key      []byte
 
 	mu    sync.Mutex
 	cmd   *cobra.Command // what ExecuteC returned
@@ -85,20 +78,11 @@ func newSession(r *Run, execID string) (*session, error) {
 	}
 	s := &session{
 		cfg: c, root: r.root, names: r.names, dirs: r.dirs, logf: r.logf, stderr: r.stderr(),
-		execID: execID, spool: sp, start: time.Now(), stopSignals: func() {},
+		execID: execID, spool: sp,
 		preset: presetFlags(r.root),
 		stamp:  r.decision.stamp,
 	}
-	// The key is read (or created) only when a hashed value is sent.
-	key := sync.OnceValue(func() []byte {
-		k, err := store.HashKey(s.dirs)
-		if err != nil {
-			s.logf("hash key: %v", err)
-			return nil
-		}
-		return k
-	})
-	if s.policy, err = c.policy(key); err != nil {
+	if s.policy, err = c.policy(s.hashKey); err != nil {
 		return nil, fmt.Errorf("telemetry policy: %w", err)
 	}
 	res := resourceAttributes(c, s.policy, installID, execID)
@@ -137,6 +121,20 @@ func newSession(r *Run, execID string) (*session, error) {
 	return s, nil
 }
 
+// hashKey is the install's hashing key, read (or created) the first time
+// a hashed value is sent; nil if it cannot be.
+func (s *session) hashKey() []byte {
+	s.keyOnce.Do(func() {
+		k, err := store.HashKey(s.dirs)
+		if err != nil {
+			s.logf("hash key: %v", err)
+			return
+		}
+		s.key = k
+	})
+	return s.key
+}
+
 // written is called with what was spooled: debug output shows it.
 func (s *session) written(rs []otlp.ResourceSpans) {
 	if !s.cfg.debug {
@@ -153,15 +151,16 @@ func (s *session) written(rs []otlp.ResourceSpans) {
 func (s *session) execute(ctx context.Context) (*cobra.Command, error) {
 	tracer := s.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
 	ctx = extractEnvParent(ctx, s.cfg.lookupEnv)
-	// The kind is the SDK's default, internal.
-	ctx, s.span = tracer.Start(ctx, s.root.Name(), trace.WithTimestamp(s.start))
+	// The kind is the SDK's default, internal; the start is now, right
+	// before the command.
+	ctx, s.span = tracer.Start(ctx, s.root.Name())
 	// One value holds the run: SetAttributes finds the command span in it,
 	// ReportEvery the session.
 	ctx = context.WithValue(ctx, sessionKey{}, s)
 
 	noteRunningCommand(s)
 	defer current.CompareAndSwap(s, nil)
-	s.stopSignals = s.watchSignals()
+	s.watchSignals()
 
 	completed := false
 	defer func() {
@@ -184,7 +183,7 @@ func (s *session) execute(ctx context.Context) (*cobra.Command, error) {
 // from another goroutine while it still runs (a CLI whose second Ctrl-C
 // force-quits from its signal handler).
 func (s *session) end(code int) {
-	s.stopSignals()
+	s.stopWatchingSignals()
 	s.mu.Lock()
 	stops, cmd, err := s.stops, s.cmd, s.err
 	s.stops = nil

@@ -4,4 +4,8 @@ package otelcli
 
 // watchSignals does nothing where signals cannot be re-raised after
 // recording them.
-func (s *session) watchSignals() (stop func()) { return func() {} }
+func (s *session) watchSignals() {}
+
+func (s *session) stopWatchingSignals() {}
+
+type signalWatch struct{}

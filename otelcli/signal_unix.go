@@ -39,17 +39,24 @@ var watchedBefore atomic.Bool
 // ends, and the exit code it chooses is what [Run.End] records. A CLI that
 // registers later than that says so with WithOwnSignalHandling. A signal the
 // process ignores (nohup, background jobs) is left ignored.
-func (s *session) watchSignals() (stop func()) {
+func (s *session) watchSignals() {
 	if s.cfg.ownSignals {
-		return func() {}
+		return
 	}
-	w := &signalWatch{s: s}
-	w.timer = time.AfterFunc(signalDelay, w.start)
-	return w.stop
+	w := &s.signals
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.stopped {
+		w.s = s
+		w.timer = time.AfterFunc(signalDelay, w.start)
+	}
 }
 
-// signalWatch is the state of one run's watch: one allocation, and the
-// timer's.
+// stopWatchingSignals ends the watch, or keeps it from starting.
+func (s *session) stopWatchingSignals() { s.signals.stop() }
+
+// signalWatch is the state of one run's watch, held in the session: no
+// allocation of its own, only the timer's.
 type signalWatch struct {
 	s       *session
 	timer   *time.Timer
@@ -84,7 +91,9 @@ func (w *signalWatch) stop() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.stopped = true
-	w.timer.Stop()
+	if w.timer != nil {
+		w.timer.Stop()
+	}
 	if w.ch != nil {
 		signal.Stop(w.ch)
 		close(w.quit)

@@ -90,29 +90,33 @@ func (keyedHashRule) describe() string { return "a keyed hash" }
 // applying the rule again changes nothing. Without a key (key is nil or
 // returns an unusable key) only hashes pass.
 func KeyedHashing(key func() []byte) Rule {
-	r := keyedHashingRule{}
-	if key != nil {
-		r.hash = sync.OnceValues(func() (Sanitizer, error) { return KeyedHash(key()) })
-	}
-	return r
+	return &keyedHashingRule{key: key}
 }
 
+// keyedHashingRule makes its hasher on first use, once: one allocation for
+// the rule, where sync.OnceValues would add a closure and its state.
 type keyedHashingRule struct {
-	hash func() (Sanitizer, error) // nil without a key
+	key  func() []byte // nil without a key
+	once sync.Once
+	hash Sanitizer // nil until made, or when the key is unusable
 }
 
-func (r keyedHashingRule) Apply(v attribute.Value) (attribute.Value, bool) {
+func (r *keyedHashingRule) Apply(v attribute.Value) (attribute.Value, bool) {
 	if out, ok := (keyedHashRule{}).Apply(v); ok {
 		return out, true
 	}
-	if v.Type() != attribute.STRING || r.hash == nil {
+	if v.Type() != attribute.STRING || r.key == nil {
 		return attribute.Value{}, false
 	}
-	h, err := r.hash()
-	if err != nil {
+	r.once.Do(func() {
+		if h, err := KeyedHash(r.key()); err == nil {
+			r.hash = h
+		}
+	})
+	if r.hash == nil {
 		return attribute.Value{}, false
 	}
-	return attribute.StringValue(h.Sanitize(v.AsString())), true
+	return attribute.StringValue(r.hash.Sanitize(v.AsString())), true
 }
 
-func (keyedHashingRule) describe() string { return "a keyed hash" }
+func (*keyedHashingRule) describe() string { return "a keyed hash" }

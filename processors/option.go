@@ -1,5 +1,7 @@
 package processors
 
+import "slices"
+
 // Option configures an [Allowlist] (and the [Policy] behind it).
 type Option interface {
 	apply(*policyConfig)
@@ -24,7 +26,15 @@ type policyConfig struct {
 // allowlists. A field for a key the defaults already declare replaces the
 // default.
 func WithFields(fields ...Field) Option {
-	return optionFunc(func(c *policyConfig) { c.fields = append(c.fields, fields...) })
+	return optionFunc(func(c *policyConfig) {
+		if c.fields == nil {
+			// The policy only reads them: no copy for the usual single
+			// WithFields, and a later one appends to a new array.
+			c.fields = slices.Clip(fields)
+			return
+		}
+		c.fields = append(c.fields, fields...)
+	})
 }
 
 // WithoutDefaultFields starts the policy from nothing instead of from

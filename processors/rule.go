@@ -254,21 +254,23 @@ var lowCardinalityName = Chars("A-Za-z", "A-Za-z0-9_. :-", 1, 128).(*charset)
 // paths ("clusterctl cluster create", "HTTP GET", "db.query") and rejects
 // anything that could carry user data (paths, URLs, e-mail addresses, long
 // runs of digits that look like ids, or anything a sanitizer would mask).
-func LowCardinalityName() Rule {
-	c := &nameVerdicts
-	return RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
-		if v.Type() != attribute.STRING {
-			return attribute.Value{}, false
-		}
-		s := v.AsString()
-		if ok, hit := c.get(s); hit {
-			return v, ok
-		}
-		ok := lowCardinalityName.match(s) && !hasLongDigits(s) &&
-			(!mayHoldSecret(s) || allSanitizer.Sanitize(s) == s)
-		c.put(s, ok)
+func LowCardinalityName() Rule { return RuleFunc(lowCardinalityNameApply) }
+
+// lowCardinalityNameApply is LowCardinalityName's rule: a top-level
+// function, so that the policy every run compiles allocates no closure
+// for it.
+func lowCardinalityNameApply(v attribute.Value) (attribute.Value, bool) {
+	if v.Type() != attribute.STRING {
+		return attribute.Value{}, false
+	}
+	s := v.AsString()
+	if ok, hit := nameVerdicts.get(s); hit {
 		return v, ok
-	})
+	}
+	ok := lowCardinalityName.match(s) && !hasLongDigits(s) &&
+		(!mayHoldSecret(s) || allSanitizer.Sanitize(s) == s)
+	nameVerdicts.put(s, ok)
+	return v, ok
 }
 
 // mayHoldSecret is a fast filter in front of Redact for strings that already

@@ -94,7 +94,7 @@ func ruleSpec(r Rule) (ValueSpec, bool) {
 		return s, ok
 	case uuidRule:
 		return stringSpec(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
-	case keyedHashRule, keyedHashingRule:
+	case keyedHashRule, *keyedHashingRule:
 		return stringSpec(fmt.Sprintf(`%s[0-9a-f]{%d}`, regexp.QuoteMeta(hashPrefix), 2*hashBytes))
 	case eachOf:
 		return eachSpec(r.r)

@@ -82,8 +82,26 @@ func TestInstallSource(t *testing.T) {
 		"/home/bob/Downloads/clusterctl":                     "unknown",
 		"":                                                   "unknown",
 	} {
-		if got := InstallSource(exe, "/home/bob/go/bin"); got != want {
+		if got := InstallSource(exe, GoBin{Root: "/home/bob", Sub: "go/bin"}); got != want {
 			t.Errorf("InstallSource(%q) = %q, want %q", exe, got, want)
+		}
+	}
+	for _, c := range []struct {
+		exe  string
+		bins []GoBin
+		want string
+	}{
+		{"/opt/gobin/clusterctl", []GoBin{{Root: "/opt/gobin/"}}, "go_install"},
+		{"/opt/GoBin/clusterctl", []GoBin{{Root: "/opt/gobin"}}, "go_install"},
+		{"/work/gopath/bin/clusterctl", []GoBin{{Root: "/work/gopath/", Sub: "bin"}}, "go_install"},
+		{"/bin/clusterctl", []GoBin{{Root: "/", Sub: "bin"}}, "system_package"},
+		{"/work/gopathbin/clusterctl", []GoBin{{Root: "/work/gopath", Sub: "bin"}}, "unknown"},
+		{"/work/gopath/xbin/clusterctl", []GoBin{{Root: "/work/gopath", Sub: "bin"}}, "unknown"},
+		{"/work/clusterctl", []GoBin{{Root: "", Sub: "bin"}}, "unknown"},
+		{"/w/bin/clusterctl", []GoBin{{Root: "/", Sub: "w/bin"}}, "go_install"},
+	} {
+		if got := InstallSource(c.exe, c.bins...); got != c.want {
+			t.Errorf("InstallSource(%q, %v) = %q, want %q", c.exe, c.bins, got, c.want)
 		}
 	}
 	if got := InstallSource(`C:\Users\bob\scoop\apps\clusterctl\current\clusterctl.exe`); filepath.Separator == '\\' && got != "scoop" {

@@ -32,10 +32,30 @@ var installRows = []struct {
 	{"system_package", "/usr/libexec/", true},
 }
 
+// A GoBin is a directory "go install" writes to: Root itself ($GOBIN), or
+// Sub under it ("bin" under $GOPATH, "go/bin" under the home). It is
+// compared with the executable's directory where it stands, without
+// joining or lower-casing a copy: this runs on every command.
+type GoBin struct{ Root, Sub string }
+
+// is reports whether dir, with forward slashes, is b (case aside, as the
+// rows are).
+func (b GoBin) is(dir string) bool {
+	if b.Root == "" {
+		return false
+	}
+	root := filepath.ToSlash(filepath.Clean(b.Root))
+	if b.Sub == "" {
+		return strings.EqualFold(dir, root)
+	}
+	root = strings.TrimSuffix(root, "/")
+	n := len(root)
+	return len(dir) == n+1+len(b.Sub) && strings.EqualFold(dir[:n], root) && dir[n] == '/' && strings.EqualFold(dir[n+1:], b.Sub)
+}
+
 // InstallSource infers the channel the executable at exe was installed
-// through. goBins are the directories "go install" writes to ($GOBIN,
-// $GOPATH/bin, ~/go/bin).
-func InstallSource(exe string, goBins ...string) string {
+// through. goBins are the directories "go install" writes to.
+func InstallSource(exe string, goBins ...GoBin) string {
 	if exe == "" {
 		return "unknown"
 	}
@@ -53,9 +73,9 @@ func InstallSource(exe string, goBins ...string) string {
 			return r.source
 		}
 	}
-	dir := strings.ToLower(filepath.ToSlash(filepath.Dir(exe)))
+	dir := filepath.ToSlash(filepath.Dir(exe))
 	for _, b := range goBins {
-		if b != "" && dir == strings.ToLower(filepath.ToSlash(filepath.Clean(b))) {
+		if b.is(dir) {
 			return "go_install"
 		}
 	}

@@ -4,6 +4,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -117,18 +118,24 @@ func TestHostileSettingsFile(t *testing.T) {
 		},
 	}
 	for name, plant := range cases {
-		t.Run(name, func(t *testing.T) {
-			d := Dirs{Config: filepath.Join(private(t), "config")}
-			os.Mkdir(d.Config, 0o700)
-			if err := plant(filepath.Join(d.Config, settingsFile)); err != nil {
-				t.Skip(err)
-			}
-			var err error
-			e2e.Within(t, 10*time.Second, "reading the settings", func() { _, _, err = ReadSettings(d) })
-			if err == nil {
-				t.Fatal("accepted")
-			}
-		})
+		for _, prepared := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/prepared=%v", name, prepared), func(t *testing.T) {
+				base := private(t)
+				d := Dirs{Config: filepath.Join(base, "config"), Cache: filepath.Join(base, "cache")}
+				if prepared {
+					d = d.Prepared()
+				}
+				os.Mkdir(d.Config, 0o700)
+				if err := plant(filepath.Join(d.Config, settingsFile)); err != nil {
+					t.Skip(err)
+				}
+				var err error
+				e2e.Within(t, 10*time.Second, "reading the settings", func() { _, _, err = ReadSettings(d) })
+				if err == nil {
+					t.Fatal("accepted")
+				}
+			})
+		}
 	}
 }
 
@@ -143,6 +150,19 @@ func TestUnsafeDirectories(t *testing.T) {
 	}
 	if _, _, err := ReadSettings(Dirs{Config: wide}); err == nil {
 		t.Error("settings read from a world-writable directory")
+	}
+	if _, _, err := ReadSettings(Dirs{Config: wide, Cache: wide}.Prepared()); err == nil {
+		t.Error("settings read from a world-writable directory (prepared dirs)")
+	}
+	if _, err := InstallID(Dirs{Config: wide, Cache: wide}.Prepared()); err == nil {
+		t.Error("install id read from a world-writable directory (prepared dirs)")
+	}
+	linked := Dirs{Config: filepath.Join(base, "linked"), Cache: base}.Prepared()
+	os.Mkdir(filepath.Join(base, "target"), 0o700)
+	os.WriteFile(filepath.Join(base, "target", installFile), []byte(NewUUID()), 0o600)
+	os.Symlink(filepath.Join(base, "target"), linked.Config)
+	if _, err := InstallID(linked); !errors.Is(err, ErrUnsafe) {
+		t.Errorf("install id read through a linked config dir (prepared dirs): %v", err)
 	}
 	if err := Put(filepath.Join(wide, "x"), nil, PutOptions{}); !errors.Is(err, ErrUnsafe) {
 		t.Errorf("write in a world-writable directory: %v", err)

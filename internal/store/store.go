@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,6 +22,96 @@ type Dirs struct {
 	// Cache holds what can be lost: the spool, the upload state and lock, the
 	// last recorded invocation.
 	Cache string
+
+	// at holds the state files' paths, made once by [Dirs.Prepared]; nil
+	// for Dirs written as a literal, whose paths are joined at each use.
+	at *paths
+}
+
+// paths are a run's state file paths, substrings of one string, and
+// whether the config dir passed its checks in this run: a command reads
+// up to four files there, and each joined path and each check of the same
+// directory again was an allocation and a system call.
+type paths struct {
+	settings, install, notice, key string
+	spool, last                    string
+	configChecked                  atomic.Bool
+}
+
+// Names in the cache dir that the spool uses: the spool itself, and a link
+// to the newest invocation that left it, for "telemetry show".
+const (
+	spoolDir = "spool"
+	lastFile = "last-invocation.pb"
+)
+
+// Prepared returns d with the paths of its files made in one allocation;
+// copies of it share them. It leaves d as it is when either dir is not
+// clean (the paths are then joined, and cleaned, at each use).
+func (d Dirs) Prepared() Dirs {
+	if d.Config == "" || d.Cache == "" || filepath.Clean(d.Config) != d.Config || filepath.Clean(d.Cache) != d.Cache {
+		return d
+	}
+	const sep = string(filepath.Separator)
+	all := d.Config + sep + settingsFile + d.Config + sep + installFile + d.Config + sep + noticeFile +
+		d.Config + sep + keyFile + d.Cache + sep + spoolDir + d.Cache + sep + lastFile
+	p := &paths{}
+	for _, f := range []struct {
+		to        *string
+		dir, name string
+	}{
+		{&p.settings, d.Config, settingsFile}, {&p.install, d.Config, installFile},
+		{&p.notice, d.Config, noticeFile}, {&p.key, d.Config, keyFile},
+		{&p.spool, d.Cache, spoolDir}, {&p.last, d.Cache, lastFile},
+	} {
+		n := len(f.dir) + len(sep) + len(f.name)
+		*f.to, all = all[:n], all[n:]
+	}
+	d.at = p
+	return d
+}
+
+// file is the path of name in the config dir.
+func (d Dirs) file(name string) string {
+	if d.at != nil {
+		switch name {
+		case settingsFile:
+			return d.at.settings
+		case installFile:
+			return d.at.install
+		case noticeFile:
+			return d.at.notice
+		case keyFile:
+			return d.at.key
+		}
+	}
+	return filepath.Join(d.Config, name)
+}
+
+// SpoolDir is the spool's directory, in the cache dir.
+func (d Dirs) SpoolDir() string {
+	if d.at != nil {
+		return d.at.spool
+	}
+	return filepath.Join(d.Cache, spoolDir)
+}
+
+// LastFile is where the newest invocation that left the spool is kept.
+func (d Dirs) LastFile() string {
+	if d.at != nil {
+		return d.at.last
+	}
+	return filepath.Join(d.Cache, lastFile)
+}
+
+// read reads name in the config dir, checking the dir only the first time
+// in a run of prepared Dirs.
+func (d Dirs) read(name string) ([]byte, Stamp, error) {
+	var checked *atomic.Bool
+	if d.at != nil {
+		checked = &d.at.configChecked
+	}
+	return readFileStamp(d.file(name), checked, MaxStateFile)
 }
 
 // DefaultDirs returns <UserConfigDir>/<app>/telemetry and
@@ -40,7 +131,7 @@ func DefaultDirs(app string) (Dirs, error) {
 	return Dirs{
 		Config: filepath.Join(cfg, app, "telemetry"),
 		Cache:  filepath.Join(cache, app, "telemetry"),
-	}, nil
+	}.Prepared(), nil
 }
 
 const (
@@ -64,7 +155,7 @@ type Settings struct {
 // out" (fail closed).
 func ReadSettings(d Dirs) (Settings, Stamp, error) {
 	var s Settings
-	b, st, err := readFileStamp(filepath.Join(d.Config, settingsFile), MaxStateFile)
+	b, st, err := d.read(settingsFile)
 	if notExist(err) {
 		return s, Stamp{}, nil
 	}
@@ -89,7 +180,7 @@ type Stamp struct {
 // SettingsStamp is the settings file's stamp, so that a long run can tell
 // whether "telemetry disable" happened meanwhile without reading it again.
 func SettingsStamp(d Dirs) Stamp {
-	st, _ := lstamp(filepath.Join(d.Config, settingsFile))
+	st, _ := lstamp(d.file(settingsFile))
 	return st
 }
 
@@ -99,12 +190,12 @@ func WriteSettings(d Dirs, s Settings) error {
 	if err != nil {
 		return fmt.Errorf("store: encode settings: %w", err)
 	}
-	return Put(filepath.Join(d.Config, settingsFile), append(b, '\n'), PutOptions{})
+	return Put(d.file(settingsFile), append(b, '\n'), PutOptions{})
 }
 
 // InstallID returns the install id, creating a random one on first use.
 func InstallID(d Dirs) (string, error) {
-	b, err := readOrCreate(d.Config, installFile, func() []byte { return []byte(NewUUID()) })
+	b, err := readOrCreate(d, installFile, func() []byte { return []byte(NewUUID()) })
 	if err != nil {
 		return "", err
 	}
@@ -118,7 +209,7 @@ func InstallID(d Dirs) (string, error) {
 // HashKey returns the per-install key for keyed hashes, creating it on first
 // use. It never leaves the machine.
 func HashKey(d Dirs) ([]byte, error) {
-	b, err := readOrCreate(d.Config, keyFile, func() []byte {
+	b, err := readOrCreate(d, keyFile, func() []byte {
 		k := make([]byte, 32)
 		rand.Read(k)
 		return []byte(hex.EncodeToString(k))
@@ -135,7 +226,7 @@ func HashKey(d Dirs) ([]byte, error) {
 
 // NoticeShown reports whether the first-run notice was shown on this install.
 func NoticeShown(d Dirs) bool {
-	_, regular := lstamp(filepath.Join(d.Config, noticeFile))
+	_, regular := lstamp(d.file(noticeFile))
 	return regular
 }
 
@@ -143,18 +234,18 @@ func NoticeShown(d Dirs) bool {
 // config dir cannot be written, in which case the notice must not be shown
 // either (it would be shown on every run).
 func MarkNoticeShown(d Dirs, now time.Time) error {
-	return Put(filepath.Join(d.Config, noticeFile), []byte(now.UTC().Format(time.RFC3339)+"\n"), PutOptions{})
+	return Put(d.file(noticeFile), []byte(now.UTC().Format(time.RFC3339)+"\n"), PutOptions{})
 }
 
-// readOrCreate returns the content of name in dir, creating it with make's
-// output when it does not exist. Creation links a complete temporary file
+// readOrCreate returns the content of name in the config dir, creating it
+// with make's output when it does not exist. Creation links a complete temporary file
 // into place, which fails if another process got there first; the loser
 // then reads the winner's file, so concurrent first runs agree on one value.
-func readOrCreate(dir, name string, make func() []byte) ([]byte, error) {
-	if b, err := ReadFile(filepath.Join(dir, name), MaxStateFile); err == nil && len(b) > 0 || err != nil && !notExist(err) {
+func readOrCreate(dirs Dirs, name string, make func() []byte) ([]byte, error) {
+	if b, _, err := dirs.read(name); err == nil && len(b) > 0 || err != nil && !notExist(err) {
 		return b, err
 	}
-	d, err := OpenDir(dir, true)
+	d, err := OpenDir(dirs.Config, true)
 	if err != nil {
 		return nil, err
 	}

@@ -100,3 +100,35 @@ func TestUnwritable(t *testing.T) {
 		t.Fatal("marker under a file")
 	}
 }
+
+// TestPreparedPaths holds the paths Prepared makes in one string to what
+// joining gives, and leaves dirs it cannot prepare to be joined at use.
+func TestPreparedPaths(t *testing.T) {
+	d := Dirs{Config: "/home/bob/.config/app/telemetry", Cache: "/home/bob/.cache/app/telemetry"}
+	p := d.Prepared()
+	if p.Config != d.Config || p.Cache != d.Cache || p.at == nil {
+		t.Fatalf("prepared %+v from %+v", p, d)
+	}
+	for _, name := range []string{settingsFile, installFile, noticeFile, keyFile, "other"} {
+		if got, want := p.file(name), filepath.Join(d.Config, name); got != want {
+			t.Errorf("file(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if got, want := p.SpoolDir(), filepath.Join(d.Cache, "spool"); got != want || d.SpoolDir() != want {
+		t.Errorf("SpoolDir = %q (unprepared %q), want %q", got, d.SpoolDir(), want)
+	}
+	if got, want := p.LastFile(), filepath.Join(d.Cache, "last-invocation.pb"); got != want || d.LastFile() != want {
+		t.Errorf("LastFile = %q (unprepared %q), want %q", got, d.LastFile(), want)
+	}
+	for _, u := range []Dirs{
+		{Config: "/a/b/", Cache: "/c"}, {Config: "/a/../b", Cache: "/c"}, {Config: "/a", Cache: "c/./d"}, {Config: "/a"}, {},
+	} {
+		p := u.Prepared()
+		if p.at != nil {
+			t.Errorf("prepared %+v", u)
+		}
+		if got, want := p.file(settingsFile), filepath.Join(u.Config, settingsFile); got != want {
+			t.Errorf("%+v: file = %q, want %q", u, got, want)
+		}
+	}
+}

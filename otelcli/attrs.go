@@ -22,24 +22,38 @@ type typedFlags struct {
 	names  []string
 	values []attribute.KeyValue
 	args   int // positional arguments, -1 when the flags were not parsed
+
+	// Room for the usual few flags, so that reading them is one allocation.
+	nameBuf  [8]string
+	valueBuf [4]attribute.KeyValue
 }
 
-// flagRule is an allowlisted flag's rule, and the attribute key its value
-// is sent as (made once, for the policy and the recording).
+// flagRule is an allowlisted flag's rule, the attribute key its value is
+// sent as, and the rule the allowlist checks it with (EachOf the rule, for
+// slice flags), all made once with the option. each is nil for a hashed
+// rule, which is bound to the install's key at each run.
 type flagRule struct {
 	key  attribute.Key
 	rule processors.Rule
+	each processors.Rule
 }
 
 // readFlags reads cmd's changed flags, leaving out those that were already
-// set before the command line was parsed (preset).
-func readFlags(cmd *cobra.Command, rules map[string]flagRule, preset map[string]bool) *typedFlags {
+// set before the command line was parsed (preset). onCobras says it runs on
+// cobra's own goroutine, where nothing else reads the flag set: it then
+// visits the flags without sorting them first.
+func readFlags(cmd *cobra.Command, rules map[string]flagRule, preset map[string]bool, onCobras bool) *typedFlags {
 	fs := cmd.Flags()
-	t := &typedFlags{cmd: cmd, args: -1, names: make([]string, 0, fs.NFlag())}
-	if n := min(len(rules), fs.NFlag()); n > 0 {
+	t := &typedFlags{cmd: cmd, args: -1}
+	t.names = t.nameBuf[:0]
+	if n := fs.NFlag(); n > len(t.nameBuf) {
+		t.names = make([]string, 0, n)
+	}
+	t.values = t.valueBuf[:0]
+	if n := min(len(rules), fs.NFlag()); n > len(t.valueBuf) {
 		t.values = make([]attribute.KeyValue, 0, n)
 	}
-	visitInOrderSet(fs, func(f *pflag.Flag) {
+	note := func(f *pflag.Flag) {
 		if preset[f.Name] {
 			return
 		}
@@ -49,7 +63,12 @@ func readFlags(cmd *cobra.Command, rules map[string]flagRule, preset map[string]
 				t.values = append(t.values, attribute.KeyValue{Key: r.key, Value: v})
 			}
 		}
-	})
+	}
+	if onCobras {
+		visitInOrderSet(fs, note)
+	} else {
+		fs.Visit(note)
+	}
 	slices.Sort(t.names)
 	slices.SortFunc(t.values, func(a, b attribute.KeyValue) int { return strings.Compare(string(a.Key), string(b.Key)) })
 	if fs.Parsed() {
@@ -61,7 +80,8 @@ func readFlags(cmd *cobra.Command, rules map[string]flagRule, preset map[string]
 // visitInOrderSet visits the flags of fs that were set, in the order they
 // were set: Visit would first sort them into a new slice, and readFlags
 // sorts what it keeps anyway. fs's own setting is back as it was when the
-// visit ends, also if a flag's String panics.
+// visit ends, also if a flag's String panics. Only for cobra's goroutine:
+// the setting is the CLI's, which its help and usage read.
 func visitInOrderSet(fs *pflag.FlagSet, fn func(*pflag.Flag)) {
 	sorted := fs.SortFlags
 	fs.SortFlags = false

@@ -23,6 +23,7 @@ type bufferProcessor struct {
 
 	mu       sync.Mutex
 	spans    []sdktrace.ReadOnlySpan
+	first    [1]sdktrace.ReadOnlySpan // room for the command span, the usual one
 	exported int
 	dropped  int
 	stopped  bool
@@ -30,8 +31,10 @@ type bufferProcessor struct {
 
 var _ sdktrace.SpanProcessor = (*bufferProcessor)(nil)
 
-func newBufferProcessor(exp sdktrace.SpanExporter, res *resource.Resource) *bufferProcessor {
-	return &bufferProcessor{exp: exp, res: res}
+// init readies b, held by its session, to export to exp.
+func (b *bufferProcessor) init(exp sdktrace.SpanExporter, res *resource.Resource) {
+	b.exp, b.res = exp, res
+	b.spans = b.first[:0]
 }
 
 // OnStart does nothing: spans are kept once they end.

@@ -3,6 +3,7 @@ package otelcli
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -27,16 +28,22 @@ type commandNames struct {
 }
 
 func newCommandNames(root *cobra.Command, c *config) *commandNames {
-	n := &commandNames{root: root, kind: c.commandKind}
+	n := &commandNames{}
+	n.init(root, c)
+	return n
+}
+
+// init is newCommandNames in place: a Run holds its names.
+func (n *commandNames) init(root *cobra.Command, c *config) {
+	*n = commandNames{root: root, kind: c.commandKind}
 	if len(c.commandPaths) > 0 {
 		n.paths = make(map[string]bool, len(c.commandPaths))
 		for _, p := range c.commandPaths {
 			n.paths[p] = true
 		}
-		return n
+		return
 	}
 	n.snapshot = appendCommands(make([]*cobra.Command, 0, countCommands(root)), root)
-	return n
 }
 
 // appendCommands appends c and its subcommands, depth first.
@@ -66,7 +73,35 @@ func (n *commandNames) path(cmd *cobra.Command) string {
 	if !n.declared(cmd) {
 		return n.root.Name() + " " + otherCommand
 	}
-	return cmd.CommandPath()
+	return commandPath(cmd)
+}
+
+// commandPath is cmd.CommandPath() (the root's path, then each name after
+// a space) made in one allocation, where cobra's makes one a level.
+func commandPath(cmd *cobra.Command) string {
+	var chain [8]*cobra.Command
+	depth, size := 0, 0
+	c := cmd
+	for ; c.HasParent(); c = c.Parent() {
+		if depth == len(chain) {
+			return cmd.CommandPath()
+		}
+		chain[depth] = c
+		depth++
+		size += 1 + len(c.Name())
+	}
+	root := c.CommandPath()
+	if depth == 0 {
+		return root
+	}
+	var b strings.Builder
+	b.Grow(len(root) + size)
+	b.WriteString(root)
+	for i := depth - 1; i >= 0; i-- {
+		b.WriteByte(' ')
+		b.WriteString(chain[i].Name())
+	}
+	return b.String()
 }
 
 // kindOf asks the author's function, and accepts only a short lower-case

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -86,7 +87,14 @@ type consentSource struct {
 // newConfig applies the defaults and the options. name is the CLI's name
 // when no option sets one (the root command's, or the executable's).
 func newConfig(name string, opts []Option) *config {
-	c := &config{
+	c := &config{}
+	c.init(name, opts)
+	return c
+}
+
+// init is newConfig in place: a Run holds its config.
+func (c *config) init(name string, opts []Option) {
+	*c = config{
 		delivery:      DeliveryAuto,
 		inlineTimeout: time.Second,
 		sampleRate:    1,
@@ -116,26 +124,29 @@ func newConfig(name string, opts []Option) *config {
 			c.account = nil // an incomplete declaration attaches nothing
 		}
 	}
-	return c
 }
 
 // envPrefixFor derives the variable prefix from a CLI name: upper case,
 // every run of other characters one '_' (clusterctl → CLUSTERCTL_).
 func envPrefixFor(name string) string {
 	var b strings.Builder
+	b.Grow(len(name) + 1) // a separator stands for at least one byte of name
 	sep := false
-	for _, r := range strings.ToUpper(name) {
-		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+	for _, r := range name {
+		// unicode.ToUpper is what strings.ToUpper maps each rune with;
+		// per rune, it needs no upper-cased copy of name.
+		if r = unicode.ToUpper(r); r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
 			if sep && b.Len() > 0 {
 				b.WriteByte('_')
 			}
-			b.WriteRune(r)
+			b.WriteByte(byte(r))
 			sep = false
 		} else {
 			sep = true
 		}
 	}
-	return b.String() + "_"
+	b.WriteByte('_')
+	return b.String()
 }
 
 // runVars are the CLI's own variables every recorded run reads.
@@ -233,9 +244,8 @@ func tracesURL(base string) string {
 // dirs are the CLI's telemetry state directories: its own config and cache
 // dirs (WithStateDirs) or the user's, each with a "telemetry" directory.
 func (c *config) dirs() (store.Dirs, error) {
-	def, defErr := store.DefaultDirs(c.serviceName)
 	if c.stateDirs == nil {
-		return def, defErr
+		return store.DefaultDirs(c.serviceName)
 	}
 	cfgDir, cacheDir, err := c.stateDirs()
 	if err != nil {
@@ -243,6 +253,7 @@ func (c *config) dirs() (store.Dirs, error) {
 	}
 	d := store.Dirs{Config: filepath.Join(cfgDir, "telemetry"), Cache: filepath.Join(cacheDir, "telemetry")}
 	if cfgDir == "" || cacheDir == "" {
+		def, defErr := store.DefaultDirs(c.serviceName)
 		if defErr != nil {
 			return store.Dirs{}, defErr
 		}
@@ -290,8 +301,11 @@ func (c *config) policyFields(key func() []byte, doc bool) []processors.Field {
 		f := processors.Field{
 			// Any type: a slice flag is sent as a string slice, each element
 			// held to the rule.
-			Key: string(r.key), Rule: processors.EachOf(bindHash(r.rule, key)),
+			Key: string(r.key), Rule: r.each,
 			Class: processors.Usage,
+		}
+		if f.Rule == nil {
+			f.Rule = processors.EachOf(bindHash(r.rule, key))
 		}
 		if doc {
 			f.Purpose = "value of the --" + name + " flag (allowlisted)"

@@ -72,9 +72,13 @@ func (t *globalTracer) Start(ctx context.Context, name string, opts ...trace.Spa
 	return tp.Tracer(t.name, t.opts...).Start(ctx, name, opts...)
 }
 
-// otelLog receives OpenTelemetry's own error reports and log lines, when
-// otelcli installed their sinks.
-var otelLog atomic.Pointer[func(string, ...any)]
+// otelLog is the session whose debug output receives OpenTelemetry's own
+// error reports and log lines, when otelcli installed their sinks.
+var otelLog atomic.Pointer[session]
+
+// errorHandlerSet is set once otelcli's error handler is OpenTelemetry's:
+// it forwards to otelLog, so one is enough for the process.
+var errorHandlerSet atomic.Bool
 
 // quietOTel makes OpenTelemetry's own reports (a malformed
 // OTEL_RESOURCE_ATTRIBUTES, an exporter's errors) go to otelcli's debug
@@ -82,12 +86,13 @@ var otelLog atomic.Pointer[func(string, ...any)]
 // to the user's terminal. A handler the author set is left alone, and so
 // is the logger when the author set a tracer provider of their own (the
 // logger's current value cannot be read).
-func quietOTel(logf func(string, ...any), debug bool) {
-	otelLog.Store(&logf)
-	if reflect.TypeOf(otel.GetErrorHandler()) == defaultErrorHandler {
+func quietOTel(s *session, debug bool) {
+	otelLog.Store(s)
+	if !errorHandlerSet.Load() && reflect.TypeOf(otel.GetErrorHandler()) == defaultErrorHandler {
 		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
 			otelDebug("opentelemetry: %s", err.Error())
 		}))
+		errorHandlerSet.Store(true)
 	}
 	if cur := otel.GetTracerProvider(); reflect.TypeOf(cur) == defaultProvider {
 		if !debug {
@@ -106,12 +111,12 @@ func quietOTel(logf func(string, ...any), debug bool) {
 // anything that looks like a secret, a URL's credentials or a path masked:
 // these reports quote variables such as OTEL_EXPORTER_OTLP_HEADERS.
 func otelDebug(format string, args ...any) {
-	if f := otelLog.Load(); f != nil {
+	if s := otelLog.Load(); s != nil {
 		for i, a := range args {
-			if s, ok := a.(string); ok {
-				args[i] = processors.Redact().Sanitize(s)
+			if str, ok := a.(string); ok {
+				args[i] = processors.Redact().Sanitize(str)
 			}
 		}
-		(*f)(format, args...)
+		s.logf(format, args...)
 	}
 }

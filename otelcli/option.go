@@ -81,11 +81,18 @@ func WithEnvPrefix(prefix string) Option {
 // attribute cli.flag.<name>. Only what the user typed counts: a flag the CLI
 // sets itself (from its config file, with Flags().Set) is not reported.
 func WithFlagValues(flag string, rule processors.Rule) Option {
+	// What depends on the option alone is made with it, once, like a
+	// Matching rule's expression: not again at every command of a process
+	// that runs several.
+	r := flagRule{key: attribute.Key(processors.KeyFlagPrefix + flag), rule: rule}
+	if _, ok := rule.(hashed); !ok {
+		r.each = processors.EachOf(rule)
+	}
 	return optionFunc(func(c *config) {
 		if c.flagRules == nil {
 			c.flagRules = map[string]flagRule{}
 		}
-		c.flagRules[flag] = flagRule{key: attribute.Key(processors.KeyFlagPrefix + flag), rule: rule}
+		c.flagRules[flag] = r
 	})
 }
 

@@ -636,7 +636,10 @@ func TestReadFlagsLeavesSortFlags(t *testing.T) {
 		"zone":  {key: "cli.flag.zone", rule: OneOf("Z1")},
 		"alpha": {key: "cli.flag.alpha", rule: OneOf("A")},
 	}
-	f := readFlags(cmd, rules, nil)
+	f := readFlags(cmd, rules, nil, true)
+	if g := readFlags(cmd, rules, nil, false); !slices.Equal(g.names, f.names) || !slices.Equal(g.values, f.values) {
+		t.Errorf("sorted visit: %v %v, in order set: %v %v", g.names, g.values, f.names, f.values)
+	}
 	if !cmd.Flags().SortFlags {
 		t.Error("SortFlags left false")
 	}
@@ -651,7 +654,7 @@ func TestReadFlagsLeavesSortFlags(t *testing.T) {
 	rules["boom"] = flagRule{key: "cli.flag.boom", rule: OneOf("1")}
 	func() {
 		defer func() { recover() }()
-		readFlags(cmd, rules, nil)
+		readFlags(cmd, rules, nil, true)
 		t.Error("no panic")
 	}()
 	if !cmd.Flags().SortFlags {
@@ -669,3 +672,38 @@ func (v *panicValue) String() string {
 }
 func (v *panicValue) Set(string) error { v.set = true; return nil }
 func (v *panicValue) Type() string     { return "panic" }
+
+// TestCommandPath: the path made in one allocation is cobra's, for every
+// command of a tree, a root with a display name and a tree deeper than the
+// chain commandPath keeps.
+func TestCommandPath(t *testing.T) {
+	check := func(root *cobra.Command) {
+		t.Helper()
+		for _, c := range appendCommands(nil, root) {
+			if got, want := commandPath(c), c.CommandPath(); got != want {
+				t.Errorf("commandPath = %q, want %q", got, want)
+			}
+		}
+	}
+	check(testTree())
+	named := testTree()
+	named.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl app"}
+	check(named)
+	deep := &cobra.Command{Use: "root"}
+	for i, c := 0, deep; i < 12; i++ {
+		sub := &cobra.Command{Use: fmt.Sprintf("level%d [args]", i)}
+		c.AddCommand(sub)
+		c = sub
+	}
+	check(deep)
+}
+
+// TestExecutable: the executable's path read on the stack is
+// os.Executable's.
+func TestExecutable(t *testing.T) {
+	got, err := executable()
+	want, werr := os.Executable()
+	if got != want || (err == nil) != (werr == nil) {
+		t.Errorf("executable() = %q, %v; os.Executable() = %q, %v", got, err, want, werr)
+	}
+}

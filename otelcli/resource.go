@@ -60,7 +60,7 @@ func resourceAttributes(c *config, p *processors.Policy, installID, execID strin
 // installSource is the channel the executable came through; only the
 // channel's name leaves, never the path.
 func installSource() string {
-	exe, err := os.Executable()
+	exe, err := executable()
 	if err != nil {
 		return "unknown"
 	}

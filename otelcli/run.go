@@ -34,6 +34,12 @@ type Run struct {
 	dirsRead bool
 	telCmd   *cobra.Command // the telemetry group otelcli added, if any
 	sess     *session
+
+	// What cfg, names and sess point to: held here, one allocation for
+	// a run instead of four.
+	config       config
+	commandNames commandNames
+	session      session
 }
 
 // New prepares root to run with telemetry: it decides consent (from the
@@ -45,11 +51,13 @@ type Run struct {
 // If the process is otelcli's background uploader and [IsUploader] was not
 // checked at the top of main, New runs the uploader and exits the process.
 func New(root *cobra.Command, opts ...Option) *Run {
-	c := newConfig(root.Name(), opts)
+	r := &Run{root: root}
+	c := &r.config
+	c.init(root.Name(), opts)
+	r.cfg = c
 	if isUploaderArgs(c.args) {
 		os.Exit(runUploader(c))
 	}
-	r := &Run{cfg: c, root: root}
 	c.addFlagSwitches(root)
 	r.decision = decide(c, r.stateDirs)
 	if c.telemetryCmd && !hasCommand(root, "telemetry") {
@@ -58,7 +66,8 @@ func New(root *cobra.Command, opts ...Option) *Run {
 		root.AddCommand(r.telCmd)
 	}
 	if r.decision.enabled {
-		r.names = newCommandNames(root, c)
+		r.commandNames.init(root, c)
+		r.names = &r.commandNames
 	}
 	return r
 }

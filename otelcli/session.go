@@ -42,6 +42,7 @@ type session struct {
 	policy  *processors.Policy
 	tp      *sdktrace.TracerProvider
 	buf     *bufferProcessor
+	buffer  bufferProcessor // what buf points to
 	spool   *spool.Spool
 	span    trace.Span
 
@@ -63,11 +64,11 @@ type session struct {
 
 func newSession(r *Run, execID string) (*session, error) {
 	c := r.cfg
-	sp := c.newSpool(r.dirs)
+	var sp *spool.Spool // none for an author's exporter
 	if c.exporter == nil {
 		// An unwritable spool means telemetry is off for the run: found
-		// out now, before anything is recorded. An author's exporter needs
-		// no spool.
+		// out now, before anything is recorded.
+		sp = c.newSpool(r.dirs)
 		if err := sp.Ensure(); err != nil {
 			return nil, err
 		}
@@ -76,7 +77,13 @@ func newSession(r *Run, execID string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{
+	s := &r.session
+	if r.sess != nil {
+		// A second ExecuteContextC on one Run: the first session may
+		// still be referenced (its signal watch, its reports).
+		s = new(session)
+	}
+	*s = session{
 		cfg: c, root: r.root, names: r.names, dirs: r.dirs, logf: r.logf, stderr: r.stderr(),
 		execID: execID, spool: sp,
 		preset: presetFlags(r.root),
@@ -100,11 +107,12 @@ func newSession(r *Run, execID string) (*session, error) {
 		sdkRes = resource.NewWithAttributes(semconv.SchemaURL, res...)
 	}
 	s.consent = processors.NewConsentSwitch(true)
-	s.buf = newBufferProcessor(exp, sdkRes)
+	s.buf = &s.buffer
+	s.buf.init(exp, sdkRes)
 	if c.accountErr != nil {
 		s.logf("%v", c.accountErr)
 	}
-	quietOTel(s.logf, c.debug)
+	quietOTel(s, c.debug)
 	s.tp = sdktrace.NewTracerProvider(
 		// No resource: resource.Merge(Environment(), nil) is the
 		// environment's alone (empty unless OTEL_RESOURCE_ATTRIBUTES is
@@ -222,7 +230,7 @@ func noteRunningCommand(s *session) {
 			}
 			if cmd := executingCommand(s.root); cmd != nil {
 				s.running.Store(cmd)
-				s.flags.Store(readFlags(cmd, s.cfg.flagRules, s.preset))
+				s.flags.Store(readFlags(cmd, s.cfg.flagRules, s.preset, true))
 			}
 		})
 	})
@@ -258,7 +266,7 @@ func (s *session) finish(cmd *cobra.Command, err error, code int, kind string) {
 		if parsing {
 			// Parsing failed before cobra's initializers ran: read what
 			// was parsed now (no hook of the CLI's has run).
-			flags = readFlags(cmd, s.cfg.flagRules, s.preset)
+			flags = readFlags(cmd, s.cfg.flagRules, s.preset, false)
 		}
 		path := s.names.path(cmd)
 		s.span.SetName(path)

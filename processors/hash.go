@@ -21,21 +21,25 @@ func KeyedHash(key []byte) (Sanitizer, error) {
 	if len(key) < MinHashKeyLen {
 		return nil, errors.New("processors: KeyedHash needs a key of at least 16 bytes")
 	}
-	var inner, outer [sha256.BlockSize]byte
+	h := &keyedHasher{}
 	if len(key) > sha256.BlockSize {
 		sum := sha256.Sum256(key)
 		key = sum[:]
 	}
-	copy(inner[:], key)
-	copy(outer[:], key)
-	for i := range inner {
-		inner[i] ^= 0x36
-		outer[i] ^= 0x5c
+	copy(h.inner[:], key)
+	copy(h.outer[:], key)
+	for i := range h.inner {
+		h.inner[i] ^= 0x36
+		h.outer[i] ^= 0x5c
 	}
-	return SanitizerFunc(func(s string) string {
-		return hmacHex(&inner, &outer, s)
-	}), nil
+	return h, nil
 }
+
+// keyedHasher holds the key's padded blocks: one allocation, where a
+// closure over two arrays made three.
+type keyedHasher struct{ inner, outer [sha256.BlockSize]byte }
+
+func (h *keyedHasher) Sanitize(s string) string { return hmacHex(&h.inner, &h.outer, s) }
 
 // hmacHex is "h:" and the first hashBytes of HMAC-SHA256(key, s) in hex,
 // given the key's padded blocks: crypto/hmac's result (a test holds them

@@ -15,8 +15,9 @@ import (
 // A Policy is the compiled, immutable form of a list of fields and name
 // rules. It is safe for concurrent use.
 type Policy struct {
-	base         *fieldTable // the default fields, shared by every policy
-	own          fieldTable  // the fields given with WithFields
+	base         *fieldTable  // the default fields, shared by every policy
+	own          fieldTable   // the fields given with WithFields
+	cfg          policyConfig // the options, while NewPolicy applies them
 	spanNames    Rule
 	scopeNames   Rule
 	fallbackName string
@@ -25,6 +26,9 @@ type Policy struct {
 
 // fieldTable is fields compiled for lookup.
 type fieldTable struct {
+	// exact indexes the exact keys of a large table (the defaults); a
+	// policy's own few fields are searched in fields, without a map to
+	// build at every run.
 	exact    map[attribute.Key]Field
 	prefixes []Field
 	fields   []Field // as declared, later ones overriding earlier
@@ -36,10 +40,23 @@ func (t *fieldTable) add(f Field) {
 		t.prefixes = append(t.prefixes, f)
 		return
 	}
-	if t.exact == nil {
-		t.exact = map[attribute.Key]Field{}
+	if t.exact != nil {
+		t.exact[attribute.Key(f.Key)] = f
 	}
-	t.exact[attribute.Key(f.Key)] = f
+}
+
+// exactField is the last exact declaration of key.
+func (t *fieldTable) exactField(key attribute.Key) (Field, bool) {
+	if t.exact != nil {
+		f, ok := t.exact[key]
+		return f, ok
+	}
+	for i := len(t.fields) - 1; i >= 0; i-- {
+		if f := t.fields[i]; !f.Prefix && f.Key == string(key) {
+			return f, true
+		}
+	}
+	return Field{}, false
 }
 
 // defaultTable is the default fields compiled once: a CLI makes a policy
@@ -60,15 +77,15 @@ var scopeNameRule = Chars("A-Za-z0-9", "A-Za-z0-9._/-", 1, 256)
 // key or an empty fallback name is an error here, so that nothing can fail
 // later while spans are being processed.
 func NewPolicy(opts ...Option) (*Policy, error) {
-	var c policyConfig
+	// The options are applied to a field of the policy: a config of its own
+	// would be an allocation more (it escapes through the options).
+	p := &Policy{}
 	for _, o := range opts {
-		o.apply(&c)
+		o.apply(&p.cfg)
 	}
-	p := &Policy{
-		spanNames:    c.spanNames,
-		scopeNames:   c.scopeNames,
-		fallbackName: c.fallbackName,
-	}
+	c := p.cfg
+	p.cfg = policyConfig{}
+	p.spanNames, p.scopeNames, p.fallbackName = c.spanNames, c.scopeNames, c.fallbackName
 	if !c.noDefaults {
 		p.base = defaultTable()
 	}
@@ -96,7 +113,6 @@ func NewPolicy(opts ...Option) (*Policy, error) {
 		}
 	}
 	if len(c.fields) > 0 {
-		p.own.exact = make(map[attribute.Key]Field, len(c.fields))
 		p.own.fields = make([]Field, 0, len(c.fields))
 	}
 	for _, f := range c.fields {
@@ -156,14 +172,14 @@ func (p *Policy) lookup(key attribute.Key, w Where) (Field, bool) {
 	if f, ok := p.own.lookup(key, w); ok {
 		return f, true
 	}
-	if _, declared := p.own.exact[key]; declared || p.base == nil {
+	if _, declared := p.own.exactField(key); declared || p.base == nil {
 		return Field{}, false
 	}
 	return p.base.lookup(key, w)
 }
 
 func (t *fieldTable) lookup(key attribute.Key, w Where) (Field, bool) {
-	if f, ok := t.exact[key]; ok && f.where()&w != 0 {
+	if f, ok := t.exactField(key); ok && f.where()&w != 0 {
 		return f, true
 	}
 	for _, f := range t.prefixes {

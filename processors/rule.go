@@ -130,19 +130,34 @@ func MaxItems(n int) Rule {
 	if n <= 0 {
 		return invalidRule{fmt.Errorf("processors: MaxItems(%d): must be positive", n)}
 	}
-	return Describe(RuleFunc(func(v attribute.Value) (attribute.Value, bool) {
-		switch v.Type() {
-		case attribute.STRINGSLICE:
-			return v, len(v.AsStringSlice()) <= n
-		case attribute.INT64SLICE:
-			return v, len(v.AsInt64Slice()) <= n
-		case attribute.BOOLSLICE:
-			return v, len(v.AsBoolSlice()) <= n
-		case attribute.FLOAT64SLICE:
-			return v, len(v.AsFloat64Slice()) <= n
-		}
-		return v, true
-	}), fmt.Sprintf("at most %d items", n))
+	return Describe(maxItems(n), fmt.Sprintf("at most %d items", n))
+}
+
+type maxItems int
+
+func (n maxItems) Apply(v attribute.Value) (attribute.Value, bool) {
+	switch v.Type() {
+	case attribute.STRINGSLICE:
+		return v, len(v.AsStringSlice()) <= int(n)
+	case attribute.INT64SLICE:
+		return v, len(v.AsInt64Slice()) <= int(n)
+	case attribute.BOOLSLICE:
+		return v, len(v.AsBoolSlice()) <= int(n)
+	case attribute.FLOAT64SLICE:
+		return v, len(v.AsFloat64Slice()) <= int(n)
+	}
+	return v, true
+}
+
+func (n maxItems) applyStrings(v attribute.Value, elems []string) (attribute.Value, bool) {
+	return v, len(elems) <= int(n)
+}
+
+// A stringsRule checks a string slice given its elements: [All] copies
+// them out of the value once for all its rules that are one (an
+// attribute.Value hands out a copy, made by reflection, at every ask).
+type stringsRule interface {
+	applyStrings(v attribute.Value, elems []string) (attribute.Value, bool)
 }
 
 // EachOf applies r to every element of a string slice, dropping the whole
@@ -161,7 +176,11 @@ func (e eachOf) Apply(v attribute.Value) (attribute.Value, bool) {
 	if v.Type() != attribute.STRINGSLICE {
 		return e.r.Apply(v)
 	}
-	return mapStrings(v, func(s string) (string, bool) {
+	return e.applyStrings(v, v.AsStringSlice())
+}
+
+func (e eachOf) applyStrings(v attribute.Value, elems []string) (attribute.Value, bool) {
+	return mapElems(v, elems, func(s string) (string, bool) {
 		nv, ok := e.r.Apply(attribute.StringValue(s))
 		if !ok || nv.Type() != attribute.STRING {
 			return "", false
@@ -186,11 +205,26 @@ func All(rules ...Rule) Rule {
 type all []Rule
 
 func (a all) Apply(v attribute.Value) (attribute.Value, bool) {
+	var elems []string // v's, once copied out
 	for _, r := range a {
 		var ok bool
+		if sr, is := r.(stringsRule); is && v.Type() == attribute.STRINGSLICE {
+			if elems == nil {
+				elems = v.AsStringSlice()
+			}
+			nv, ok := sr.applyStrings(v, elems)
+			if !ok {
+				return attribute.Value{}, false
+			}
+			if nv != v {
+				v, elems = nv, nil
+			}
+			continue
+		}
 		if v, ok = r.Apply(v); !ok {
 			return attribute.Value{}, false
 		}
+		elems = nil
 	}
 	return v, true
 }
@@ -225,7 +259,11 @@ func Sanitized(s Sanitizer) Rule {
 // v itself when nothing changed and rejecting the whole value when f
 // rejects an element.
 func mapStrings(v attribute.Value, f func(string) (string, bool)) (attribute.Value, bool) {
-	in := v.AsStringSlice()
+	return mapElems(v, v.AsStringSlice(), f)
+}
+
+// mapElems is mapStrings given v's elements.
+func mapElems(v attribute.Value, in []string, f func(string) (string, bool)) (attribute.Value, bool) {
 	var out []string
 	for i, s := range in {
 		ns, ok := f(s)
@@ -376,4 +414,12 @@ func Describe(r Rule, text string) Rule {
 		return invalidRule{err}
 	}
 	return described{Rule: r, text: text}
+}
+
+// applyStrings lets a described rule that checks elements take them given.
+func (d described) applyStrings(v attribute.Value, elems []string) (attribute.Value, bool) {
+	if sr, ok := d.Rule.(stringsRule); ok {
+		return sr.applyStrings(v, elems)
+	}
+	return d.Rule.Apply(v)
 }

@@ -139,6 +139,39 @@ func TestHostileSettingsFile(t *testing.T) {
 	}
 }
 
+// TestConfigDirChangedMidRun: a run reads its config dir again long after
+// the start (the end's consent check, the hashing key when a value is
+// first hashed); a dir made unsafe meanwhile is refused then too.
+func TestConfigDirChangedMidRun(t *testing.T) {
+	base := private(t)
+	d := Dirs{Config: filepath.Join(base, "config"), Cache: filepath.Join(base, "cache")}.Prepared()
+	os.Mkdir(d.Config, 0o700)
+	if _, _, err := ReadSettings(d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := InstallID(d); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(d.Config, 0o777)
+	if _, _, err := ReadSettings(d); err == nil {
+		t.Error("settings read from a config dir widened mid-run")
+	}
+	if _, err := HashKey(d); err == nil {
+		t.Error("hash key read from a config dir widened mid-run")
+	}
+	os.Chmod(d.Config, 0o700)
+	other := filepath.Join(base, "other")
+	os.Rename(d.Config, other)
+	os.WriteFile(filepath.Join(other, settingsFile), []byte(`{"enabled":false}`), 0o600)
+	os.Symlink(other, d.Config)
+	if _, _, err := ReadSettings(d); !errors.Is(err, ErrUnsafe) {
+		t.Errorf("settings read through a config dir swapped for a link mid-run: %v", err)
+	}
+	if _, err := InstallID(d); !errors.Is(err, ErrUnsafe) {
+		t.Errorf("install id read through a config dir swapped for a link mid-run: %v", err)
+	}
+}
+
 func TestUnsafeDirectories(t *testing.T) {
 	base := private(t)
 	wide := filepath.Join(base, "wide")

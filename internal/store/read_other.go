@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 )
 
 // ReadFile reads the file at path with the checks of [Dir.Open], on the
@@ -16,19 +15,8 @@ import (
 // command's path are a few syscalls). A missing directory or file is an
 // error matching fs.ErrNotExist.
 func ReadFile(path string, max int64) ([]byte, error) {
-	return readFile(path, nil, max)
-}
-
-// readFile is ReadFile; the directory is checked unless dirChecked says it
-// was in this run, and dirChecked is set when it passes.
-func readFile(path string, dirChecked *atomic.Bool, max int64) ([]byte, error) {
-	if dirChecked == nil || !dirChecked.Load() {
-		if err := CheckDir(filepath.Dir(path)); err != nil {
-			return nil, err
-		}
-		if dirChecked != nil {
-			dirChecked.Store(true)
-		}
+	if err := CheckDir(filepath.Dir(path)); err != nil {
+		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|oNonblock|oNofollow, 0)
 	if err != nil {
@@ -70,8 +58,8 @@ func notExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 // readFileStamp is ReadFile, with the stamp of the file at path, asked again
 // by lstat after the read: a rewrite between the two goes unseen until the
 // file changes again.
-func readFileStamp(path string, dirChecked *atomic.Bool, max int64) ([]byte, Stamp, error) {
-	b, err := readFile(path, dirChecked, max)
+func readFileStamp(path string, max int64) ([]byte, Stamp, error) {
+	b, err := ReadFile(path, max)
 	if err != nil {
 		return nil, Stamp{}, err
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
-	"sync/atomic"
 	"syscall"
 )
 
@@ -22,22 +21,15 @@ import (
 // allocations to a five-call read (lstat of the directory, open without
 // following a link or blocking, fstat, read, close).
 func ReadFile(path string, max int64) ([]byte, error) {
-	b, _, err := readFileStamp(path, nil, max)
+	b, _, err := readFileStamp(path, max)
 	return b, err
 }
 
-// readFileStamp is ReadFile, with the stamp of the file it read. The
-// directory is checked unless dirChecked says it was in this run, and
-// dirChecked is set when it passes.
-func readFileStamp(path string, dirChecked *atomic.Bool, max int64) ([]byte, Stamp, error) {
+// readFileStamp is ReadFile, with the stamp of the file it read.
+func readFileStamp(path string, max int64) ([]byte, Stamp, error) {
 	uid := syscall.Geteuid()
-	if dirChecked == nil || !dirChecked.Load() {
-		if err := checkDirAt(path, filepath.Dir(path), uid); err != nil {
-			return nil, Stamp{}, err
-		}
-		if dirChecked != nil {
-			dirChecked.Store(true)
-		}
+	if err := checkDirAt(path, filepath.Dir(path), uid); err != nil {
+		return nil, Stamp{}, err
 	}
 	fd, err := openNoFollow(path)
 	if err != nil {

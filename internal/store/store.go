@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -23,19 +22,19 @@ type Dirs struct {
 	// last recorded invocation.
 	Cache string
 
-	// at holds the state files' paths, made once by [Dirs.Prepared]; nil
-	// for Dirs written as a literal, whose paths are joined at each use.
-	at *paths
+	// at holds the state files' paths, made once by [Dirs.Prepared]: they
+	// are used only while Config and Cache are still what they were made
+	// from, else joined at each use.
+	at paths
 }
 
-// paths are a run's state file paths, substrings of one string, and
-// whether the config dir passed its checks in this run: a command reads
-// up to four files there, and each joined path and each check of the same
-// directory again was an allocation and a system call.
+// paths are the state files' paths, substrings of one string: a command
+// reads up to four files in the config dir and spools in the cache dir,
+// and each path joined again was an allocation.
 type paths struct {
+	config, cache                  string // what they were made from
 	settings, install, notice, key string
 	spool, last                    string
-	configChecked                  atomic.Bool
 }
 
 // Names in the cache dir that the spool uses: the spool itself, and a link
@@ -45,35 +44,101 @@ const (
 	lastFile = "last-invocation.pb"
 )
 
-// Prepared returns d with the paths of its files made in one allocation;
-// copies of it share them. It leaves d as it is when either dir is not
-// clean (the paths are then joined, and cleaned, at each use).
+// Prepared returns d with the paths of its files made in one allocation.
+// Only absolute, clean dirs that are not a root are prepared (the paths are
+// then exactly what filepath.Join makes); others are joined at each use.
 func (d Dirs) Prepared() Dirs {
-	if d.Config == "" || d.Cache == "" || filepath.Clean(d.Config) != d.Config || filepath.Clean(d.Cache) != d.Cache {
+	if !joinsAsIs(d.Config) || !joinsAsIs(d.Cache) {
 		return d
 	}
+	return makeDirs([3]string{d.Config}, [3]string{d.Cache})
+}
+
+// joinsAsIs reports whether filepath.Join(dir, name) is dir, a separator
+// and name, for a name of one clean element.
+func joinsAsIs(dir string) bool {
+	return filepath.IsAbs(dir) && filepath.Clean(dir) == dir &&
+		!strings.HasSuffix(dir, string(filepath.Separator)) && !strings.HasSuffix(dir, "/")
+}
+
+// makeDirs makes prepared Dirs whose Config and Cache are the pieces of
+// cfg and cache joined with separators (empty pieces left out), all paths
+// substrings of one string.
+func makeDirs(cfg, cache [3]string) Dirs {
 	const sep = string(filepath.Separator)
-	all := d.Config + sep + settingsFile + d.Config + sep + installFile + d.Config + sep + noticeFile +
-		d.Config + sep + keyFile + d.Cache + sep + spoolDir + d.Cache + sep + lastFile
-	p := &paths{}
-	for _, f := range []struct {
-		to        *string
-		dir, name string
-	}{
-		{&p.settings, d.Config, settingsFile}, {&p.install, d.Config, installFile},
-		{&p.notice, d.Config, noticeFile}, {&p.key, d.Config, keyFile},
-		{&p.spool, d.Cache, spoolDir}, {&p.last, d.Cache, lastFile},
-	} {
-		n := len(f.dir) + len(sep) + len(f.name)
-		*f.to, all = all[:n], all[n:]
+	dirLen := func(pieces *[3]string) int {
+		n := 0
+		for i, p := range pieces {
+			if p != "" {
+				n += len(p)
+				if i > 0 {
+					n += len(sep)
+				}
+			}
+		}
+		return n
 	}
-	d.at = p
+	cfgFiles := [...]string{settingsFile, installFile, noticeFile, keyFile}
+	cacheFiles := [...]string{spoolDir, lastFile}
+	cl, kl := dirLen(&cfg), dirLen(&cache)
+	total := cl + kl
+	for _, f := range cfgFiles {
+		total += cl + len(sep) + len(f)
+	}
+	for _, f := range cacheFiles {
+		total += kl + len(sep) + len(f)
+	}
+	var b strings.Builder
+	b.Grow(total)
+	writeDir := func(pieces *[3]string) {
+		for i, p := range pieces {
+			if p != "" {
+				if i > 0 {
+					b.WriteString(sep)
+				}
+				b.WriteString(p)
+			}
+		}
+	}
+	writeDir(&cfg)
+	writeDir(&cache)
+	for _, f := range cfgFiles {
+		writeDir(&cfg)
+		b.WriteString(sep)
+		b.WriteString(f)
+	}
+	for _, f := range cacheFiles {
+		writeDir(&cache)
+		b.WriteString(sep)
+		b.WriteString(f)
+	}
+	all := b.String()
+	next := func(n int) string {
+		s := all[:n]
+		all = all[n:]
+		return s
+	}
+	var d Dirs
+	d.Config, d.Cache = next(cl), next(kl)
+	p := &d.at
+	p.config, p.cache = d.Config, d.Cache
+	for i, to := range [...]*string{&p.settings, &p.install, &p.notice, &p.key} {
+		*to = next(cl + len(sep) + len(cfgFiles[i]))
+	}
+	for i, to := range [...]*string{&p.spool, &p.last} {
+		*to = next(kl + len(sep) + len(cacheFiles[i]))
+	}
 	return d
+}
+
+// prepared reports whether d's paths are made and still d's.
+func (d Dirs) prepared() bool {
+	return d.at.config != "" && d.at.config == d.Config && d.at.cache == d.Cache
 }
 
 // file is the path of name in the config dir.
 func (d Dirs) file(name string) string {
-	if d.at != nil {
+	if d.prepared() {
 		switch name {
 		case settingsFile:
 			return d.at.settings
@@ -90,7 +155,7 @@ func (d Dirs) file(name string) string {
 
 // SpoolDir is the spool's directory, in the cache dir.
 func (d Dirs) SpoolDir() string {
-	if d.at != nil {
+	if d.prepared() {
 		return d.at.spool
 	}
 	return filepath.Join(d.Cache, spoolDir)
@@ -98,20 +163,16 @@ func (d Dirs) SpoolDir() string {
 
 // LastFile is where the newest invocation that left the spool is kept.
 func (d Dirs) LastFile() string {
-	if d.at != nil {
+	if d.prepared() {
 		return d.at.last
 	}
 	return filepath.Join(d.Cache, lastFile)
 }
 
-// read reads name in the config dir, checking the dir only the first time
-// in a run of prepared Dirs.
+// read reads name in the config dir, with the checks of ReadFile (the
+// directory's included, at every read: a run may read again much later).
 func (d Dirs) read(name string) ([]byte, Stamp, error) {
-	var checked *atomic.Bool
-	if d.at != nil {
-		checked = &d.at.configChecked
-	}
-	return readFileStamp(d.file(name), checked, MaxStateFile)
+	return readFileStamp(d.file(name), MaxStateFile)
 }
 
 // DefaultDirs returns <UserConfigDir>/<app>/telemetry and
@@ -127,6 +188,11 @@ func DefaultDirs(app string) (Dirs, error) {
 	}
 	if !filepath.IsAbs(cfg) || !filepath.IsAbs(cache) {
 		return Dirs{}, errors.New("store: config and cache dirs must be absolute")
+	}
+	if joinsAsIs(cfg) && joinsAsIs(cache) && app != "" && app != "." && app != ".." && !strings.ContainsAny(app, `/`+string(filepath.Separator)) {
+		// The usual case: the paths filepath.Join would make, and the
+		// files' paths with them, in one allocation.
+		return makeDirs([3]string{cfg, app, "telemetry"}, [3]string{cache, app, "telemetry"}), nil
 	}
 	return Dirs{
 		Config: filepath.Join(cfg, app, "telemetry"),

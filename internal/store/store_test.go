@@ -3,6 +3,7 @@ package store
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -106,7 +107,7 @@ func TestUnwritable(t *testing.T) {
 func TestPreparedPaths(t *testing.T) {
 	d := Dirs{Config: "/home/bob/.config/app/telemetry", Cache: "/home/bob/.cache/app/telemetry"}
 	p := d.Prepared()
-	if p.Config != d.Config || p.Cache != d.Cache || p.at == nil {
+	if p.Config != d.Config || p.Cache != d.Cache || !p.prepared() {
 		t.Fatalf("prepared %+v from %+v", p, d)
 	}
 	for _, name := range []string{settingsFile, installFile, noticeFile, keyFile, "other"} {
@@ -120,15 +121,64 @@ func TestPreparedPaths(t *testing.T) {
 	if got, want := p.LastFile(), filepath.Join(d.Cache, "last-invocation.pb"); got != want || d.LastFile() != want {
 		t.Errorf("LastFile = %q (unprepared %q), want %q", got, d.LastFile(), want)
 	}
-	for _, u := range []Dirs{
-		{Config: "/a/b/", Cache: "/c"}, {Config: "/a/../b", Cache: "/c"}, {Config: "/a", Cache: "c/./d"}, {Config: "/a"}, {},
-	} {
+	// Dirs that are not clean, not absolute or a root are joined at use.
+	unprepared := []Dirs{
+		{Config: "/a/b/", Cache: "/c"}, {Config: "/a/../b", Cache: "/c"}, {Config: "/a", Cache: "c/./d"},
+		{Config: "/a"}, {}, {Config: "/", Cache: "/c"}, {Config: "/a", Cache: "/"}, {Config: ".", Cache: "/c"},
+		{Config: "rel/dir", Cache: "/c"},
+	}
+	if filepath.Separator == '\\' {
+		unprepared = append(unprepared, Dirs{Config: `C:\`, Cache: `C:\c`}, Dirs{Config: `\\host\share\`, Cache: `C:\c`})
+	}
+	for _, u := range unprepared {
 		p := u.Prepared()
-		if p.at != nil {
+		if p.prepared() {
 			t.Errorf("prepared %+v", u)
 		}
 		if got, want := p.file(settingsFile), filepath.Join(u.Config, settingsFile); got != want {
 			t.Errorf("%+v: file = %q, want %q", u, got, want)
+		}
+	}
+	// Paths made for other dirs are not used.
+	moved := p
+	moved.Config, moved.Cache = "/elsewhere/config", "/elsewhere/cache"
+	if got := moved.file(installFile); got != filepath.Join(moved.Config, installFile) {
+		t.Errorf("moved config: %q", got)
+	}
+	if got := moved.SpoolDir(); got != filepath.Join(moved.Cache, "spool") {
+		t.Errorf("moved cache: %q", got)
+	}
+}
+
+// TestDefaultDirsJoined: the default dirs and their files' paths, made in
+// one string when they can be, are what filepath.Join makes, for any name.
+func TestDefaultDirsJoined(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the user dirs are set by variables here on Linux")
+	}
+	for _, env := range [][2]string{{"/home/bob/.config", "/home/bob/.cache"}, {"/home/bob/.config/", "/home/bob//.cache"}, {"/", "/"}} {
+		t.Setenv("XDG_CONFIG_HOME", env[0])
+		t.Setenv("XDG_CACHE_HOME", env[1])
+		for _, app := range []string{"clusterctl", "my app", "a/b", "..", ".", "x.", "日本"} {
+			d, err := DefaultDirs(app)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, cache := filepath.Join(env[0], app, "telemetry"), filepath.Join(env[1], app, "telemetry")
+			if d.Config != cfg || d.Cache != cache {
+				t.Errorf("%q %q: %+v, want %q %q", env, app, d, cfg, cache)
+			}
+			for _, name := range []string{settingsFile, installFile, noticeFile, keyFile} {
+				if got, want := d.file(name), filepath.Join(cfg, name); got != want {
+					t.Errorf("%q %q: file(%q) = %q, want %q", env, app, name, got, want)
+				}
+			}
+			if d.SpoolDir() != filepath.Join(cache, "spool") || d.LastFile() != filepath.Join(cache, "last-invocation.pb") {
+				t.Errorf("%q %q: %q %q", env, app, d.SpoolDir(), d.LastFile())
+			}
+			if app == "clusterctl" && env[0] == "/home/bob/.config" && !d.prepared() {
+				t.Error("the usual dirs are not prepared")
+			}
 		}
 	}
 }

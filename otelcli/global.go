@@ -83,9 +83,11 @@ var errorHandlerSet atomic.Bool
 // quietOTel makes OpenTelemetry's own reports (a malformed
 // OTEL_RESOURCE_ATTRIBUTES, an exporter's errors) go to otelcli's debug
 // output, masked, instead of its default handler and logger, which print
-// to the user's terminal. A handler the author set is left alone, and so
-// is the logger when the author set a tracer provider of their own (the
-// logger's current value cannot be read).
+// to the user's terminal. A handler the author set is left alone (from
+// OpenTelemetry v1.25: before, GetErrorHandler returns its delegator
+// whatever was set, so otelcli's replaces the author's), and so is the
+// logger when the author set a tracer provider of their own (the logger's
+// current value cannot be read).
 func quietOTel(s *session, debug bool) {
 	otelLog.Store(s)
 	if !errorHandlerSet.Load() && reflect.TypeOf(otel.GetErrorHandler()) == defaultErrorHandler {

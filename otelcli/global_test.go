@@ -2,8 +2,11 @@ package otelcli
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+
+	"go.opentelemetry.io/otel"
 )
 
 // otelcli recognises OpenTelemetry's placeholders (the global tracer
@@ -30,5 +33,36 @@ func TestIDGenerator(t *testing.T) {
 			t.Fatalf("ids %s %s", tid, sid)
 		}
 		seen[tid.String()] = true
+	}
+}
+
+type recordingHandler struct{ errs []error }
+
+func (h *recordingHandler) Handle(err error) { h.errs = append(h.errs, err) }
+
+// TestAuthorErrorHandlerKept: an error handler the author set before the
+// first command is theirs, and keeps receiving OpenTelemetry's errors. Only
+// an OpenTelemetry that tells which handler is set (v1.25 and later) lets
+// this be honoured; before, GetErrorHandler returns its delegator whatever
+// was set, and otelcli's replaces the author's (the README says so).
+func TestAuthorErrorHandlerKept(t *testing.T) {
+	prev := otel.GetErrorHandler()
+	probe := &recordingHandler{}
+	otel.SetErrorHandler(probe)
+	defer otel.SetErrorHandler(prev)
+	if otel.GetErrorHandler() != otel.ErrorHandler(probe) {
+		t.Skipf("OpenTelemetry %s cannot say which error handler is set", otel.Version())
+	}
+	set := errorHandlerSet.Load()
+	errorHandlerSet.Store(false) // as in a fresh process
+	defer errorHandlerSet.Store(set)
+
+	newHome(t, "app", false)
+	if r := execute(t, testTree(), []string{"cluster", "list"}, nil, appOpts...); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	otel.Handle(errors.New("after the command"))
+	if len(probe.errs) != 1 || probe.errs[0].Error() != "after the command" {
+		t.Errorf("the author's handler got %v", probe.errs)
 	}
 }

@@ -169,10 +169,14 @@ func fieldID(f Field) string {
 // lookup finds the field declaring key for the given place: the policy's
 // own fields first, which replace a default of the same key.
 func (p *Policy) lookup(key attribute.Key, w Where) (Field, bool) {
-	if f, ok := p.own.lookup(key, w); ok {
+	f, declared := p.own.exactField(key)
+	if declared && f.where()&w != 0 {
 		return f, true
 	}
-	if _, declared := p.own.exactField(key); declared || p.base == nil {
+	if f, ok := p.own.prefixField(key, w); ok {
+		return f, true
+	}
+	if declared || p.base == nil {
 		return Field{}, false
 	}
 	return p.base.lookup(key, w)
@@ -182,6 +186,11 @@ func (t *fieldTable) lookup(key attribute.Key, w Where) (Field, bool) {
 	if f, ok := t.exactField(key); ok && f.where()&w != 0 {
 		return f, true
 	}
+	return t.prefixField(key, w)
+}
+
+// prefixField is the first prefix declaration covering key at w.
+func (t *fieldTable) prefixField(key attribute.Key, w Where) (Field, bool) {
 	for _, f := range t.prefixes {
 		if f.where()&w != 0 && strings.HasPrefix(string(key), f.Key) && len(key) > len(f.Key) {
 			return f, true

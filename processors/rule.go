@@ -154,8 +154,9 @@ func (n maxItems) applyStrings(v attribute.Value, elems []string) (attribute.Val
 }
 
 // A stringsRule checks a string slice given its elements: [All] copies
-// them out of the value once for all its rules that are one (an
-// attribute.Value hands out a copy, made by reflection, at every ask).
+// them out of the value once for all its rules that are one, described
+// or not (an attribute.Value hands out a copy, made by reflection, at
+// every ask).
 type stringsRule interface {
 	applyStrings(v attribute.Value, elems []string) (attribute.Value, bool)
 }
@@ -208,7 +209,7 @@ func (a all) Apply(v attribute.Value) (attribute.Value, bool) {
 	var elems []string // v's, once copied out
 	for _, r := range a {
 		var ok bool
-		if sr, is := r.(stringsRule); is && v.Type() == attribute.STRINGSLICE {
+		if sr, is := asStringsRule(r); is && v.Type() == attribute.STRINGSLICE {
 			if elems == nil {
 				elems = v.AsStringSlice()
 			}
@@ -416,10 +417,16 @@ func Describe(r Rule, text string) Rule {
 	return described{Rule: r, text: text}
 }
 
-// applyStrings lets a described rule that checks elements take them given.
-func (d described) applyStrings(v attribute.Value, elems []string) (attribute.Value, bool) {
-	if sr, ok := d.Rule.(stringsRule); ok {
-		return sr.applyStrings(v, elems)
+// asStringsRule is r, or the rule r describes, when it checks a string
+// slice given its elements.
+func asStringsRule(r Rule) (stringsRule, bool) {
+	for {
+		d, ok := r.(described)
+		if !ok {
+			break
+		}
+		r = d.Rule
 	}
-	return d.Rule.Apply(v)
+	sr, ok := r.(stringsRule)
+	return sr, ok
 }

@@ -23,6 +23,7 @@ func TestAllSharesElements(t *testing.T) {
 		All(masked, MaxItems(4), Describe(EachOf(MaxLen(3)), "short")),
 		All(Describe(MaxItems(2), "at most 2 items"), EachOf(LowCardinalityName())),
 		All(MaxLen(4), MaxItems(3)),
+		All(Describe(Describe(MaxItems(3), "x"), "y"), Describe(OneOf("a"), "only a"), Describe(EachOf(masked), "masked")),
 	}
 	words := []string{"a", "b", "c", "secret", "toolong", "x y", ""}
 	rng := rand.New(rand.NewPCG(3, 4))

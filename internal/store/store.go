@@ -57,8 +57,11 @@ func (d Dirs) Prepared() Dirs {
 // joinsAsIs reports whether filepath.Join(dir, name) is dir, a separator
 // and name, for a name of one clean element.
 func joinsAsIs(dir string) bool {
+	// Windows joins "C:" and a name without a separator: a dir ending in
+	// ':' is joined at use.
 	return filepath.IsAbs(dir) && filepath.Clean(dir) == dir &&
-		!strings.HasSuffix(dir, string(filepath.Separator)) && !strings.HasSuffix(dir, "/")
+		!strings.HasSuffix(dir, string(filepath.Separator)) && !strings.HasSuffix(dir, "/") &&
+		!strings.HasSuffix(dir, ":")
 }
 
 // makeDirs makes prepared Dirs whose Config and Cache are the pieces of

@@ -125,10 +125,11 @@ func TestPreparedPaths(t *testing.T) {
 	unprepared := []Dirs{
 		{Config: "/a/b/", Cache: "/c"}, {Config: "/a/../b", Cache: "/c"}, {Config: "/a", Cache: "c/./d"},
 		{Config: "/a"}, {}, {Config: "/", Cache: "/c"}, {Config: "/a", Cache: "/"}, {Config: ".", Cache: "/c"},
-		{Config: "rel/dir", Cache: "/c"},
+		{Config: "rel/dir", Cache: "/c"}, {Config: "/a/b:", Cache: "/c"}, {Config: "/a", Cache: "/c:"},
 	}
 	if filepath.Separator == '\\' {
-		unprepared = append(unprepared, Dirs{Config: `C:\`, Cache: `C:\c`}, Dirs{Config: `\\host\share\`, Cache: `C:\c`})
+		unprepared = append(unprepared, Dirs{Config: `C:\`, Cache: `C:\c`}, Dirs{Config: `\\host\share\`, Cache: `C:\c`},
+			Dirs{Config: `\\?\C:`, Cache: `C:\c`}, Dirs{Config: `C:\a\b:`, Cache: `C:\c`})
 	}
 	for _, u := range unprepared {
 		p := u.Prepared()

@@ -49,7 +49,7 @@ func (n *commandNames) init(root *cobra.Command, c *config) {
 // appendCommands appends c and its subcommands, depth first.
 func appendCommands(to []*cobra.Command, c *cobra.Command) []*cobra.Command {
 	to = append(to, c)
-	for _, sub := range c.Commands() {
+	for _, sub := range subcommands(c) {
 		to = appendCommands(to, sub)
 	}
 	return to
@@ -57,7 +57,7 @@ func appendCommands(to []*cobra.Command, c *cobra.Command) []*cobra.Command {
 
 func countCommands(c *cobra.Command) int {
 	n := 1
-	for _, sub := range c.Commands() {
+	for _, sub := range subcommands(c) {
 		n += countCommands(sub)
 	}
 	return n
@@ -173,7 +173,7 @@ func executingCommand(root *cobra.Command) *cobra.Command {
 	if root.CalledAs() != "" && root.Flags().Parsed() {
 		found = root
 	}
-	for _, sub := range root.Commands() {
+	for _, sub := range subcommands(root) {
 		if c := executingCommand(sub); c != nil {
 			found = c
 		}
@@ -187,7 +187,7 @@ func executingCommand(root *cobra.Command) *cobra.Command {
 func (n *commandNames) suggestions(cmd *cobra.Command, err error) []string {
 	var out []string
 	for _, m := range suggestionRe().FindAllStringSubmatch(err.Error(), -1) {
-		for _, sub := range cmd.Commands() {
+		for _, sub := range subcommands(cmd) {
 			if sub.Name() == m[1] && n.kindOf(sub) == "" && n.declared(sub) && !slices.Contains(out, sub.Name()) {
 				out = append(out, sub.Name())
 			}
@@ -207,7 +207,7 @@ func isCompletion(args []string) bool {
 
 // hasCommand reports whether root has a direct subcommand called name.
 func hasCommand(root *cobra.Command, name string) bool {
-	for _, c := range root.Commands() {
+	for _, c := range subcommands(root) {
 		if c.Name() == name || c.HasAlias(name) {
 			return true
 		}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cli-telemetry/otelcli/internal/e2e"
+
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
@@ -352,7 +354,7 @@ func TestAttacks(t *testing.T) {
 			t.Errorf("%s: status %d", a.name, code)
 		}
 	}
-	if !poll(20*time.Second, func() bool {
+	if !e2e.WaitFor(20*time.Second, func() bool {
 		for _, a := range all {
 			if !a.dropped && len(c.be.byTrace(a.trace)) == 0 {
 				return false
@@ -432,7 +434,7 @@ func TestPoisonBatch(t *testing.T) {
 		}
 		return n
 	}
-	if !poll(15*time.Second, func() bool { return real() >= 5 && len(c.be.byTrace(0x10)) == 1 }) {
+	if !e2e.WaitFor(15*time.Second, func() bool { return real() >= 5 && len(c.be.byTrace(0x10)) == 1 }) {
 		t.Fatalf("%d of 5 real runs arrived, poison span %d, backend rejected %d requests\n%s", real(), len(c.be.byTrace(0x10)), c.be.rejected, c.log())
 	}
 	p := c.be.byTrace(0x10)[0]
@@ -474,7 +476,7 @@ func TestCardinality(t *testing.T) {
 	c.post(t, request(cliResource(), nil, real))
 	series := regexp.MustCompile(`(?m)^cli_calls_total\{`)
 	var scraped string
-	if !poll(20*time.Second, func() bool {
+	if !e2e.WaitFor(20*time.Second, func() bool {
 		scraped = c.scrape()
 		return strings.Contains(scraped, `span_name="clusterctl _OTHER"`) && strings.Contains(scraped, `span_name="clusterctl cluster list"`)
 	}) {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cli-telemetry/otelcli/internal/e2e"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -129,7 +131,7 @@ func TestEndToEndThroughCollector(t *testing.T) {
 	s.End()
 	tp.Shutdown(ctx)
 
-	if !poll(30*time.Second, func() bool { return len(c.be.spans()) >= 4 }) {
+	if !e2e.WaitFor(30*time.Second, func() bool { return len(c.be.spans()) >= 4 }) {
 		t.Fatalf("backend got %d spans:\n%s", len(c.be.spans()), c.log())
 	}
 	var create, del, completion, rogue *received
@@ -181,7 +183,7 @@ func TestEndToEndThroughCollector(t *testing.T) {
 
 	// Span metrics per command, without anyone writing a query.
 	var scraped string
-	if !poll(20*time.Second, func() bool {
+	if !e2e.WaitFor(20*time.Second, func() bool {
 		scraped = c.scrape()
 		return strings.Contains(scraped, `cli_command_path="clusterctl cluster create"`) && strings.Contains(scraped, "calls")
 	}) {

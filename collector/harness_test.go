@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cli-telemetry/otelcli/internal/e2e"
+
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
@@ -223,7 +225,7 @@ func startCollector(t *testing.T, overlay string, env ...string) *collectorProc 
 		}
 	}()
 	t.Cleanup(func() { cancel(); c.cmd.Wait() })
-	if !poll(30*time.Second, c.healthy) {
+	if !e2e.WaitFor(30*time.Second, c.healthy) {
 		t.Fatalf("collector not healthy:\n%s", c.log())
 	}
 	return c
@@ -278,17 +280,6 @@ func (c *collectorProc) scrape() string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
-}
-
-func poll(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return true
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return false
 }
 
 // OTLP builders.

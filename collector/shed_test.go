@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cli-telemetry/otelcli/internal/e2e"
+
 	"github.com/cli-telemetry/otelcli/collector/internal/load"
 )
 
@@ -40,12 +42,12 @@ func TestShedsLoad(t *testing.T) {
 	}
 
 	c.be.hang.Store(false)
-	if !poll(20*time.Second, func() bool {
+	if !e2e.WaitFor(20*time.Second, func() bool {
 		return c.post(t, request(cliResource(), nil, cliSpan(0x40, 1, "clusterctl cluster list"))) == http.StatusOK
 	}) {
 		t.Fatalf("collector does not take data again after the backend is back:\n%.3000s", c.log())
 	}
-	if !poll(10*time.Second, func() bool { return len(c.be.byTrace(0x40)) > 0 }) {
+	if !e2e.WaitFor(10*time.Second, func() bool { return len(c.be.byTrace(0x40)) > 0 }) {
 		t.Error("data accepted after recovery did not arrive")
 	}
 }

@@ -51,7 +51,23 @@ func (d Dirs) Prepared() Dirs {
 	if !joinsAsIs(d.Config) || !joinsAsIs(d.Cache) {
 		return d
 	}
-	return makeDirs([3]string{d.Config}, [3]string{d.Cache})
+	const sep = string(filepath.Separator)
+	all := d.Config + sep + settingsFile + d.Config + sep + installFile + d.Config + sep + noticeFile +
+		d.Config + sep + keyFile + d.Cache + sep + spoolDir + d.Cache + sep + lastFile
+	p := paths{config: d.Config, cache: d.Cache}
+	for _, f := range [...]struct {
+		to        *string
+		dir, name string
+	}{
+		{&p.settings, d.Config, settingsFile}, {&p.install, d.Config, installFile},
+		{&p.notice, d.Config, noticeFile}, {&p.key, d.Config, keyFile},
+		{&p.spool, d.Cache, spoolDir}, {&p.last, d.Cache, lastFile},
+	} {
+		n := len(f.dir) + len(sep) + len(f.name)
+		*f.to, all = all[:n], all[n:]
+	}
+	d.at = p
+	return d
 }
 
 // joinsAsIs reports whether filepath.Join(dir, name) is dir, a separator
@@ -62,76 +78,6 @@ func joinsAsIs(dir string) bool {
 	return filepath.IsAbs(dir) && filepath.Clean(dir) == dir &&
 		!strings.HasSuffix(dir, string(filepath.Separator)) && !strings.HasSuffix(dir, "/") &&
 		!strings.HasSuffix(dir, ":")
-}
-
-// makeDirs makes prepared Dirs whose Config and Cache are the pieces of
-// cfg and cache joined with separators (empty pieces left out), all paths
-// substrings of one string.
-func makeDirs(cfg, cache [3]string) Dirs {
-	const sep = string(filepath.Separator)
-	dirLen := func(pieces *[3]string) int {
-		n := 0
-		for i, p := range pieces {
-			if p != "" {
-				n += len(p)
-				if i > 0 {
-					n += len(sep)
-				}
-			}
-		}
-		return n
-	}
-	cfgFiles := [...]string{settingsFile, installFile, noticeFile, keyFile}
-	cacheFiles := [...]string{spoolDir, lastFile}
-	cl, kl := dirLen(&cfg), dirLen(&cache)
-	total := cl + kl
-	for _, f := range cfgFiles {
-		total += cl + len(sep) + len(f)
-	}
-	for _, f := range cacheFiles {
-		total += kl + len(sep) + len(f)
-	}
-	var b strings.Builder
-	b.Grow(total)
-	writeDir := func(pieces *[3]string) {
-		for i, p := range pieces {
-			if p != "" {
-				if i > 0 {
-					b.WriteString(sep)
-				}
-				b.WriteString(p)
-			}
-		}
-	}
-	writeDir(&cfg)
-	writeDir(&cache)
-	for _, f := range cfgFiles {
-		writeDir(&cfg)
-		b.WriteString(sep)
-		b.WriteString(f)
-	}
-	for _, f := range cacheFiles {
-		writeDir(&cache)
-		b.WriteString(sep)
-		b.WriteString(f)
-	}
-	all := b.String()
-	next := func(n int) string {
-		s := all[:n]
-		all = all[n:]
-		return s
-	}
-	var d Dirs
-	d.Config, d.Cache = next(cl), next(kl)
-	p := &d.at
-	p.config, p.cache = d.Config, d.Cache
-	for i, to := range [...]*string{&p.settings, &p.install, &p.notice, &p.key} {
-		*to = next(cl + len(sep) + len(cfgFiles[i]))
-	}
-	for i, to := range [...]*string{&p.spool, &p.last} {
-		*to = next(kl + len(sep) + len(cacheFiles[i]))
-	}
-	return d
 }
 
 // prepared reports whether d's paths are made and still d's.
@@ -191,11 +137,6 @@ func DefaultDirs(app string) (Dirs, error) {
 	}
 	if !filepath.IsAbs(cfg) || !filepath.IsAbs(cache) {
 		return Dirs{}, errors.New("store: config and cache dirs must be absolute")
-	}
-	if joinsAsIs(cfg) && joinsAsIs(cache) && app != "" && app != "." && app != ".." && !strings.ContainsAny(app, `/`+string(filepath.Separator)) {
-		// The usual case: the paths filepath.Join would make, and the
-		// files' paths with them, in one allocation.
-		return makeDirs([3]string{cfg, app, "telemetry"}, [3]string{cache, app, "telemetry"}), nil
 	}
 	return Dirs{
 		Config: filepath.Join(cfg, app, "telemetry"),

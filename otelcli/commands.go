@@ -27,13 +27,8 @@ type commandNames struct {
 	kind     func(*cobra.Command) string
 }
 
-func newCommandNames(root *cobra.Command, c *config) *commandNames {
-	n := &commandNames{}
-	n.init(root, c)
-	return n
-}
-
-// init is newCommandNames in place: a Run holds its names.
+// init notes root's tree as the author built it, or the paths the author
+// declared; a Run holds its names.
 func (n *commandNames) init(root *cobra.Command, c *config) {
 	*n = commandNames{root: root, kind: c.commandKind}
 	if len(c.commandPaths) > 0 {

@@ -29,7 +29,7 @@ const defaultNoticeNoCommand = noticeWhat + `  Turn it off:        set DO_NOT_TR
 // noticeText is the first-run notice. It goes to stderr, never stdout, so
 // pipes stay clean.
 func (r *Run) noticeText() string {
-	c := r.cfg
+	c := &r.cfg
 	t := c.notice
 	if t == "" {
 		t = defaultNotice

@@ -25,9 +25,9 @@ import (
 // The span records the exit code passed to End: the one the process really
 // exits with. A CLI without error handling of its own uses [Execute].
 type Run struct {
-	cfg      *config
+	cfg      config
 	root     *cobra.Command
-	names    *commandNames
+	names    commandNames // when telemetry is on
 	decision decision
 	dirs     store.Dirs
 	dirsErr  error
@@ -35,11 +35,8 @@ type Run struct {
 	telCmd   *cobra.Command // the telemetry group otelcli added, if any
 	sess     *session
 
-	// What cfg, names and sess point to: held here, one allocation for
-	// a run instead of four.
-	config       config
-	commandNames commandNames
-	session      session
+	// What sess points to, held here: a run is one allocation.
+	session session
 }
 
 // New prepares root to run with telemetry: it decides consent (from the
@@ -52,9 +49,8 @@ type Run struct {
 // checked at the top of main, New runs the uploader and exits the process.
 func New(root *cobra.Command, opts ...Option) *Run {
 	r := &Run{root: root}
-	c := &r.config
+	c := &r.cfg
 	c.init(root.Name(), opts)
-	r.cfg = c
 	if isUploaderArgs(c.args) {
 		os.Exit(runUploader(c))
 	}
@@ -66,8 +62,7 @@ func New(root *cobra.Command, opts ...Option) *Run {
 		root.AddCommand(r.telCmd)
 	}
 	if r.decision.enabled {
-		r.commandNames.init(root, c)
-		r.names = &r.commandNames
+		r.names.init(root, c)
 	}
 	return r
 }

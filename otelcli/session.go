@@ -41,8 +41,7 @@ type session struct {
 	consent *processors.ConsentSwitch
 	policy  *processors.Policy
 	tp      *sdktrace.TracerProvider
-	buf     *bufferProcessor
-	buffer  bufferProcessor // what buf points to
+	buf     bufferProcessor
 	spool   *spool.Spool
 	span    trace.Span
 
@@ -63,7 +62,7 @@ type session struct {
 }
 
 func newSession(r *Run, execID string) (*session, error) {
-	c := r.cfg
+	c := &r.cfg
 	var sp *spool.Spool // none for an author's exporter
 	if c.exporter == nil {
 		// An unwritable spool means telemetry is off for the run: found
@@ -84,7 +83,7 @@ func newSession(r *Run, execID string) (*session, error) {
 		s = new(session)
 	}
 	*s = session{
-		cfg: c, root: r.root, names: r.names, dirs: r.dirs, logf: r.logf, stderr: r.stderr(),
+		cfg: c, root: r.root, names: &r.names, dirs: r.dirs, logf: r.logf, stderr: r.stderr(),
 		execID: execID, spool: sp,
 		preset: presetFlags(r.root),
 		stamp:  r.decision.stamp,
@@ -107,7 +106,6 @@ func newSession(r *Run, execID string) (*session, error) {
 		sdkRes = resource.NewWithAttributes(semconv.SchemaURL, res...)
 	}
 	s.consent = processors.NewConsentSwitch(true)
-	s.buf = &s.buffer
 	s.buf.init(exp, sdkRes)
 	if c.accountErr != nil {
 		s.logf("%v", c.accountErr)
@@ -123,7 +121,7 @@ func newSession(r *Run, execID string) (*session, error) {
 		sdktrace.WithIDGenerator(idGenerator{}),
 		sdktrace.WithSampler(processors.ConsentSampler(s.consent, sdktrace.AlwaysSample())),
 		sdktrace.WithSpanProcessor(processors.NewConsentGate(s.consent,
-			processors.NewAllowlistFromPolicy(s.buf, s.policy))),
+			processors.NewAllowlistFromPolicy(&s.buf, s.policy))),
 	)
 	useAsGlobal(s.tp)
 	return s, nil

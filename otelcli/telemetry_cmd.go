@@ -48,8 +48,8 @@ func newTelemetryCmd(r *Run) *cobra.Command {
 		name:      r.root.Name(),
 		account:   r.cfg.account,
 		decision:  r.decision,
-		forRun:    func() (decision, bool) { return decideForRun(r.cfg) },
-		decideNow: func() decision { return decide(r.cfg, r.stateDirs) },
+		forRun:    func() (decision, bool) { return decideForRun(&r.cfg) },
+		decideNow: func() decision { return decide(&r.cfg, r.stateDirs) },
 		dirs:      r.stateDirs,
 		newSpool:  r.cfg.newSpool,
 	}
@@ -62,7 +62,7 @@ sends arguments, flag values you type (except allowlisted choices), paths,
 error messages, or anything that identifies you.
 
 Telemetry is off when any of these is set: OTEL_SDK_DISABLED=true,
-DO_NOT_TRACK=1, OTEL_TRACES_EXPORTER=none, %sTELEMETRY_DISABLED=1.%s`, te.name, r.cfg.envPrefix, flagLine(r.cfg)),
+DO_NOT_TRACK=1, OTEL_TRACES_EXPORTER=none, %sTELEMETRY_DISABLED=1.%s`, te.name, r.cfg.envPrefix, flagLine(&r.cfg)),
 		Annotations: map[string]string{telemetryAnnotation: ""},
 		Args:        cobra.NoArgs,
 	}
